@@ -1,0 +1,144 @@
+//! Configuration from the environment, for development, tests and managed machines.
+//!
+//! `TASKLY_DATA_DIR`, `TASKLY_ACCOUNT`, `TASKLY_CREDENTIAL_STORE`, `TASKLY_<PROVIDER>_BASE_URL`,
+//! `TASKLY_CREDENTIAL_TIMEOUT_MS` and `TASKLY_HTTP_TIMEOUT_MS`. Everything has a sensible default,
+//! so a user never has to set any of them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::http::HttpTimeouts;
+use crate::{AccountId, Error, ProviderId, Result};
+
+/// Which credential store to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreChoice {
+    /// The OS default: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
+    Default,
+    /// Linux Secret Service (GNOME Keyring, KWallet) over D-Bus.
+    SecretService,
+    /// Linux kernel keyutils: survives no reboot; for headless machines that ask for it.
+    Keyutils,
+    /// macOS Keychain.
+    Keychain,
+    /// Windows Credential Manager.
+    Windows,
+}
+
+impl FromStr for StoreChoice {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "default" => Ok(StoreChoice::Default),
+            "secret-service" | "secret_service" | "secretservice" => Ok(StoreChoice::SecretService),
+            "keyutils" => Ok(StoreChoice::Keyutils),
+            "keychain" => Ok(StoreChoice::Keychain),
+            "windows" => Ok(StoreChoice::Windows),
+            other => Err(Error::InvalidConfig {
+                name: "TASKLY_CREDENTIAL_STORE",
+                reason: format!(
+                    "{other:?} is not one of secret-service, keyutils, keychain, windows"
+                ),
+            }),
+        }
+    }
+}
+
+/// Everything the core needs to know about its surroundings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where SQLite and logs live.
+    pub data_dir: PathBuf,
+    /// The account whose keys we see.
+    pub account: AccountId,
+    /// Which credential store.
+    pub store: StoreChoice,
+    /// Per-provider base URLs replacing the registry default for keys added from now on.
+    pub base_url_overrides: BTreeMap<ProviderId, String>,
+    /// How long a credential-store call may take before it is abandoned with a typed error.
+    pub credential_timeout: Duration,
+    /// Timeouts for provider calls.
+    pub http: HttpTimeouts,
+}
+
+impl Config {
+    /// A configuration with defaults for everything but the data folder.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            account: AccountId::local(),
+            store: StoreChoice::Default,
+            base_url_overrides: BTreeMap::new(),
+            credential_timeout: Duration::from_secs(20),
+            http: HttpTimeouts::default(),
+        }
+    }
+
+    /// Reads the environment. `account` (from `--account`) wins over `TASKLY_ACCOUNT`.
+    pub fn from_env(account: Option<&str>) -> Result<Self> {
+        let data_dir = match env("TASKLY_DATA_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => default_data_dir()?,
+        };
+        let mut config = Config::new(data_dir);
+        if let Some(name) = account.map(str::to_owned).or_else(|| env("TASKLY_ACCOUNT")) {
+            config.account = AccountId::new(&name)?;
+        }
+        if let Some(store) = env("TASKLY_CREDENTIAL_STORE") {
+            config.store = store.parse()?;
+        }
+        for id in ProviderId::all() {
+            let var = format!("TASKLY_{}_BASE_URL", id.spec().env_name);
+            if let Some(url) = env(&var) {
+                config.base_url_overrides.insert(id, url);
+            }
+        }
+        if let Some(ms) = millis("TASKLY_CREDENTIAL_TIMEOUT_MS")? {
+            config.credential_timeout = ms;
+        }
+        if let Some(ms) = millis("TASKLY_HTTP_TIMEOUT_MS")? {
+            config.http.request = ms;
+        }
+        Ok(config)
+    }
+
+    /// The SQLite file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("taskly.db")
+    }
+
+    /// The logs folder.
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn millis(name: &'static str) -> Result<Option<Duration>> {
+    env(name)
+        .map(|v| {
+            v.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| Error::InvalidConfig {
+                name,
+                reason: format!("{v:?} is not a whole number of milliseconds"),
+            })
+        })
+        .transpose()
+}
+
+fn default_data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("chat", "taskly", "Taskly Desktop")
+        .map(|dirs| dirs.data_local_dir().to_path_buf())
+        .ok_or_else(|| Error::DataDir {
+            path: "(none)".into(),
+            detail: "this system reports no home folder".into(),
+        })
+}

@@ -1,0 +1,191 @@
+//! The API key as its own type: checked on the way in, zeroized on drop, never printed.
+//!
+//! `ApiKey` has no `Serialize`, and its `Debug` and `Display` print `[redacted]`. The plaintext is
+//! reachable only through [`ApiKey::expose_secret`], which is crate-private: the credential store
+//! adapter (to hand it to the OS) and the auth-header builder (marked sensitive) are its only
+//! callers.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+/// The largest key we accept, in bytes. Real keys are far shorter; Azure and gateway tokens
+/// stay well under this, and Windows Credential Manager caps a credential at 2,560 bytes anyway.
+pub const MAX_KEY_BYTES: usize = 4096;
+
+/// A provider API key. See the module docs for how it may be used.
+pub struct ApiKey(Zeroizing<String>);
+
+/// Why a pasted key was refused. The variants never carry the input itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KeyInputError {
+    /// Nothing but whitespace was given.
+    #[error("The key is empty. Paste the key you created on the provider's website.")]
+    Empty,
+    /// More than [`MAX_KEY_BYTES`].
+    #[error("The key is longer than 4 KiB, which no provider issues. Check that you copied only the key.")]
+    TooLong,
+    /// A line break inside the key.
+    #[error("The key spans several lines. Paste it as a single line.")]
+    MultiLine,
+    /// A tab, NUL or other control character inside the key.
+    #[error("The key contains a control character (such as a tab). Copy it again from the provider's page.")]
+    ControlCharacter,
+    /// Any character outside ASCII (often a typographic quote or dash picked up while copying).
+    #[error("The key contains a character that is not plain ASCII (for example a curly quote or a long dash). Copy it again from the provider's page.")]
+    NonAscii,
+    /// A space inside the key, e.g. `Bearer sk-…` pasted whole.
+    #[error("The key contains a space. Paste only the key itself, without \"Bearer\" or other words around it.")]
+    ContainsSpace,
+}
+
+impl ApiKey {
+    /// Checks pasted input and wraps it. Surrounding whitespace is trimmed; the rules of
+    /// DESIGN.md §2 "Input hygiene" are applied in a fixed order so the message names the first
+    /// rule that failed.
+    pub fn parse(input: &str) -> Result<Self, KeyInputError> {
+        let key = input.trim();
+        if key.is_empty() {
+            return Err(KeyInputError::Empty);
+        }
+        if key.len() > MAX_KEY_BYTES {
+            return Err(KeyInputError::TooLong);
+        }
+        if key.contains(['\n', '\r']) {
+            return Err(KeyInputError::MultiLine);
+        }
+        if key.chars().any(char::is_control) {
+            return Err(KeyInputError::ControlCharacter);
+        }
+        if !key.is_ascii() {
+            return Err(KeyInputError::NonAscii);
+        }
+        if key.contains(' ') {
+            return Err(KeyInputError::ContainsSpace);
+        }
+        Ok(Self(Zeroizing::new(key.to_owned())))
+    }
+
+    /// Takes ownership of a string read back from the credential store, checks it like user
+    /// input and wipes the original buffer whatever the outcome.
+    pub(crate) fn from_stored(stored: String) -> Result<Self, KeyInputError> {
+        let stored = Zeroizing::new(stored);
+        Self::parse(&stored)
+    }
+
+    /// The plaintext. Crate-private on purpose; see the module docs for the two callers.
+    pub(crate) fn expose_secret(&self) -> &str {
+        &self.0
+    }
+
+    /// Length in bytes, for masking decisions.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether two keys are the same secret, compared without early exit.
+    pub(crate) fn same_as(&self, other: &ApiKey) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn trims_surrounding_whitespace() {
+        let key = ApiKey::parse("  \tsk-test-1234567890abcdef \n").expect("valid key");
+        assert_eq!(key.expose_secret(), "sk-test-1234567890abcdef");
+    }
+
+    #[test]
+    fn refuses_each_hygiene_rule_with_its_own_error() {
+        let cases = [
+            ("", KeyInputError::Empty),
+            ("   \n\t ", KeyInputError::Empty),
+            ("sk-abc\ndef", KeyInputError::MultiLine),
+            ("sk-abc\rdef", KeyInputError::MultiLine),
+            ("sk-abc\tdef", KeyInputError::ControlCharacter),
+            ("sk-abc\u{0}def", KeyInputError::ControlCharacter),
+            ("sk-abc\u{7f}def", KeyInputError::ControlCharacter),
+            ("sk-abc\u{201d}def", KeyInputError::NonAscii),
+            ("sk-abc\u{2014}def", KeyInputError::NonAscii),
+            ("Bearer sk-abcdef", KeyInputError::ContainsSpace),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(ApiKey::parse(input).err(), Some(expected), "input {input:?}");
+        }
+        let huge = "a".repeat(MAX_KEY_BYTES + 1);
+        assert_eq!(ApiKey::parse(&huge).err(), Some(KeyInputError::TooLong));
+        let max = "a".repeat(MAX_KEY_BYTES);
+        assert!(ApiKey::parse(&max).is_ok());
+    }
+
+    #[test]
+    fn debug_and_display_never_show_the_key() {
+        let key = ApiKey::parse("sk-canary-0123456789").expect("valid key");
+        assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
+        assert_eq!(format!("{key}"), "[redacted]");
+        assert_eq!(format!("{:#?}", Some(&key)), "Some(\n    ApiKey([redacted]),\n)");
+    }
+
+    #[test]
+    fn error_messages_never_echo_the_input() {
+        let input = "sk-secret\u{201d}value";
+        let err = ApiKey::parse(input).expect_err("non-ASCII refused");
+        assert!(!err.to_string().contains("sk-secret"));
+        assert!(!format!("{err:?}").contains("sk-secret"));
+    }
+
+    #[test]
+    fn same_as_compares_whole_keys() {
+        let a = ApiKey::parse("sk-aaaa").expect("valid");
+        let b = ApiKey::parse("sk-aaaa").expect("valid");
+        let c = ApiKey::parse("sk-aaab").expect("valid");
+        let d = ApiKey::parse("sk-aaa").expect("valid");
+        assert!(a.same_as(&b));
+        assert!(!a.same_as(&c));
+        assert!(!a.same_as(&d));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parse_never_panics_and_never_accepts_controls(input in any::<String>()) {
+            if let Ok(key) = ApiKey::parse(&input) {
+                let s = key.expose_secret();
+                prop_assert!(!s.is_empty());
+                prop_assert!(s.len() <= MAX_KEY_BYTES);
+                prop_assert!(s.is_ascii());
+                prop_assert!(!s.chars().any(|c| c.is_control() || c == ' '));
+                prop_assert_eq!(s, input.trim());
+            }
+        }
+
+        #[test]
+        fn a_newline_anywhere_inside_is_refused(
+            head in "[a-zA-Z0-9_-]{1,40}",
+            tail in "[a-zA-Z0-9_-]{1,40}",
+            sep in prop::sample::select(vec!["\n", "\r", "\r\n", "\u{b}", "\u{c}", "\u{85}"]),
+        ) {
+            let input = format!("{head}{sep}{tail}");
+            prop_assert!(ApiKey::parse(&input).is_err());
+        }
+    }
+}

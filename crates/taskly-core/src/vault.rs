@@ -1,0 +1,674 @@
+//! The key vault: secrets in the OS credential store, everything else in SQLite.
+//!
+//! Multi-step changes keep the two stores consistent through crashes:
+//! - add: write a `pending` row, write the credential, read it back, mark the row `active`;
+//! - replace: journal the new entry, write and read it back, swap the row to it in one
+//!   transaction (journaling the old entry), delete the old entry;
+//! - remove: mark the row `removing`, delete the credential, delete the row.
+//! `recovery` finishes or rolls back whatever a dead process left (see there).
+
+pub mod credentials;
+pub mod db;
+pub mod faults;
+pub mod recovery;
+
+use std::sync::Arc;
+
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use serde::Serialize;
+use tokio::sync::OnceCell;
+
+use crate::mask::mask;
+use crate::providers::base_url::BaseUrl;
+use crate::providers::validate::{ValidationOutcome, Verification, validate_key};
+use crate::time_fmt::{now_unix, rfc3339};
+use crate::{AccountId, ApiKey, Config, Error, ProviderId, Result};
+use credentials::{CredentialStore, Credentials, StoreKind};
+use db::Db;
+
+/// The longest label, in characters.
+pub const MAX_LABEL_CHARS: usize = 80;
+
+/// A key to add.
+#[derive(Debug)]
+pub struct NewKey {
+    /// Which provider it is for.
+    pub provider: ProviderId,
+    /// A name the user recognises; defaults to "<Provider> key".
+    pub label: Option<String>,
+    /// Overrides the provider's base URL (required for Azure and custom).
+    pub base_url: Option<String>,
+    /// The secret.
+    pub secret: ApiKey,
+    /// Validate with the provider before saving (off = "save without checking").
+    pub verify: bool,
+    /// Turn it on right away (turning off the provider's other key).
+    pub enable: bool,
+}
+
+/// Changes to a stored key. `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct KeyUpdate {
+    /// New label.
+    pub label: Option<String>,
+    /// New base URL; a different host means re-validation before the key is sent there.
+    pub base_url: Option<String>,
+    /// A new secret replacing the stored one.
+    pub secret: Option<ApiKey>,
+    /// Validate with the provider (off = "save without checking").
+    pub verify: bool,
+}
+
+/// What the user sees of a stored key. Never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// Stable id, e.g. `k_3f9a2c1b7e`.
+    pub id: String,
+    /// Provider id.
+    pub provider: ProviderId,
+    /// Provider name.
+    pub provider_name: &'static str,
+    /// The user's label.
+    pub label: String,
+    /// Where requests with this key go.
+    pub base_url: String,
+    /// Whether `base_url` differs from the provider's default.
+    pub custom_base_url: bool,
+    /// Masked hint (`sk-proj-…a1b2`).
+    pub masked: String,
+    /// Whether requests to this provider use this key.
+    pub enabled: bool,
+    /// Last verification result.
+    pub verification: Verification,
+    /// A note on that result (rate limited, quota, saved without checking).
+    pub verification_note: Option<String>,
+    /// When it was last verified (RFC 3339).
+    pub verified_at: Option<String>,
+    /// Models the key can use, from the last verification.
+    pub models: Vec<String>,
+    /// When it was added.
+    pub created_at: String,
+    /// When it was last changed.
+    pub updated_at: String,
+    /// When a request last used it.
+    pub last_used_at: Option<String>,
+}
+
+/// The result of adding or changing a key.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeySaved {
+    /// The key as stored.
+    pub key: KeyInfo,
+    /// Things the user should know (unusual key shape, saved without checking).
+    pub warnings: Vec<String>,
+    /// The key that was switched off because this one was switched on.
+    pub disabled: Option<KeyInfo>,
+}
+
+/// The vault for one account.
+#[derive(Debug)]
+pub struct Vault {
+    config: Config,
+    db: Db,
+    http: reqwest::Client,
+    creds: OnceCell<Credentials>,
+    injected_store: Option<Arc<dyn CredentialStore>>,
+}
+
+/// The credential entry user name of a key's secret.
+pub(crate) fn entry_name(account: &str, id: &str, generation: i64) -> String {
+    format!("{account}:{id}:{generation}")
+}
+
+impl Vault {
+    /// Opens the vault described by `config`. The credential store is opened on first use, so
+    /// listing keys works even while it is locked.
+    pub async fn open(config: Config) -> Result<Self> {
+        Self::open_inner(config, None).await
+    }
+
+    /// Opens the vault with a given credential store instead of the OS one (tests).
+    pub async fn open_with_store(config: Config, store: Arc<dyn CredentialStore>) -> Result<Self> {
+        Self::open_inner(config, Some(store)).await
+    }
+
+    async fn open_inner(config: Config, injected_store: Option<Arc<dyn CredentialStore>>) -> Result<Self> {
+        let db = Db::open(config.database_path()).await?;
+        let http = crate::http::build_client(config.http)?;
+        Ok(Self { config, db, http, creds: OnceCell::new(), injected_store })
+    }
+
+    /// The account whose keys this vault holds.
+    pub fn account(&self) -> &AccountId {
+        &self.config.account
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The database (for doctor and usage).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The shared HTTP client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The credential store, opened (and unfinished work repaired) on first use.
+    pub async fn credentials(&self) -> Result<&Credentials> {
+        self.creds
+            .get_or_try_init(|| async {
+                let creds = match &self.injected_store {
+                    Some(store) => Credentials::new(store.clone(), self.config.credential_timeout),
+                    None => Credentials::open(self.config.store, self.config.credential_timeout).await?,
+                };
+                recovery::recover(&self.db, &creds).await?;
+                Ok(creds)
+            })
+            .await
+    }
+
+    /// Adds a key: checks it with the provider (unless told not to), then stores it.
+    pub async fn add(&self, new: NewKey) -> Result<KeySaved> {
+        let spec = new.provider.spec();
+        let label = clean_label(new.label.as_deref(), spec.name)?;
+        let base = BaseUrl::resolve(spec, new.base_url.as_deref(), self.override_for(new.provider))?;
+        // The store first: without one nothing can be saved, and the key need not travel at all.
+        let creds = self.credentials().await?;
+        let mut warnings = shape_warnings(new.provider, &new.secret);
+        let outcome = self.check(new.provider, &base, &new.secret, new.verify, &mut warnings).await?;
+
+        let id = new_key_id();
+        let account = self.config.account.as_str().to_owned();
+        let entry = entry_name(&account, &id, 0);
+        let hint = mask(spec, &new.secret);
+        let now = now_unix();
+        let row = Pending { id: id.clone(), account, provider: new.provider, label, base_url: base.as_str().to_owned(), hint, outcome, now };
+        self.db.call(move |conn| insert_pending(conn, &row)).await?;
+        faults::checkpoint("add:after-pending-row").await;
+
+        let secret = Arc::new(new.secret);
+        if let Err(err) = self.write_checked(creds, &entry, secret.clone(), spec.name).await {
+            self.abandon_add(&id, &entry).await;
+            return Err(err);
+        }
+        faults::checkpoint("add:after-credential-write").await;
+
+        let enable = new.enable;
+        let id_for_db = id.clone();
+        let activated = self
+            .db
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                tx.execute("UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1 AND state = 'pending'", params![id_for_db])?;
+                let disabled = if enable { enable_in(&tx, &id_for_db)? } else { None };
+                tx.commit()?;
+                Ok(disabled)
+            })
+            .await;
+        let disabled = match activated {
+            Ok(disabled) => disabled,
+            Err(err) => {
+                self.abandon_add(&id, &entry).await;
+                return Err(err);
+            }
+        };
+        tracing::info!(key = %id, provider = %new.provider, "key added");
+        let key = self.get(&id).await?;
+        Ok(KeySaved { key, warnings, disabled })
+    }
+
+    /// The account's keys, by provider then age.
+    pub async fn list(&self) -> Result<Vec<KeyInfo>> {
+        let account = self.config.account.as_str().to_owned();
+        self.db
+            .call(move |conn| {
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT {COLUMNS} FROM keys WHERE account = ?1 AND state = 'active' ORDER BY provider, created_at, id"
+                ))?;
+                let rows = stmt.query_map(params![account], read_row)?;
+                rows.map(|r| r.map_err(Error::from).and_then(|raw| raw)).collect()
+            })
+            .await
+    }
+
+    /// One key.
+    pub async fn get(&self, id: &str) -> Result<KeyInfo> {
+        let account = self.config.account.as_str().to_owned();
+        let id = id.to_owned();
+        self.db.call(move |conn| get_in(conn, &account, &id)).await
+    }
+
+    /// Changes a key's label, base URL or secret.
+    pub async fn update(&self, id: &str, update: KeyUpdate) -> Result<KeySaved> {
+        let current = self.get(id).await?;
+        let spec = current.provider.spec();
+        let label = match update.label.as_deref() {
+            Some(label) => Some(clean_label(Some(label), spec.name)?),
+            None => None,
+        };
+        let old_base = BaseUrl::parse(&current.base_url)?;
+        let base = match update.base_url.as_deref() {
+            Some(url) => BaseUrl::parse(url)?,
+            None => old_base.clone(),
+        };
+        let moved = base.origin() != old_base.origin();
+        let mut warnings = Vec::new();
+
+        if let Some(secret) = update.secret {
+            warnings.extend(shape_warnings(current.provider, &secret));
+            let creds = self.credentials().await?;
+            let outcome = self.check(current.provider, &base, &secret, update.verify, &mut warnings).await?;
+            self.replace_secret(creds, &current, secret, &base, label, outcome).await?;
+        } else if moved || update.verify && update.base_url.is_some() {
+            // A stored key goes to a new host only after it has been checked there (or the user
+            // chose to save without checking, which sends nothing now).
+            let creds = self.credentials().await?;
+            let secret = self.read_secret_with(creds, &current).await?;
+            let outcome = self.check(current.provider, &base, &secret, update.verify, &mut warnings).await?;
+            let (id, base_text) = (current.id.clone(), base.as_str().to_owned());
+            self.db
+                .call(move |conn| {
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    set_outcome(&tx, &id, &outcome)?;
+                    tx.execute("UPDATE keys SET base_url = ?2, updated_at = ?3 WHERE id = ?1", params![id, base_text, now_unix()])?;
+                    if let Some(label) = label {
+                        tx.execute("UPDATE keys SET label = ?2 WHERE id = ?1", params![id, label])?;
+                    }
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await?;
+        } else {
+            let (id, base_text) = (current.id.clone(), base.as_str().to_owned());
+            self.db
+                .call(move |conn| {
+                    conn.execute(
+                        "UPDATE keys SET label = coalesce(?2, label), base_url = ?3, updated_at = ?4 WHERE id = ?1 AND state = 'active'",
+                        params![id, label, base_text, now_unix()],
+                    )?;
+                    Ok(())
+                })
+                .await?;
+        }
+        tracing::info!(key = %current.id, "key updated");
+        Ok(KeySaved { key: self.get(&current.id).await?, warnings, disabled: None })
+    }
+
+    /// Turns a key on (turning off the provider's other key) or off.
+    pub async fn set_enabled(&self, id: &str, enabled: bool) -> Result<KeySaved> {
+        let account = self.config.account.as_str().to_owned();
+        let id = id.to_owned();
+        let disabled = self
+            .db
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                get_in(&tx, &account, &id)?;
+                let disabled = if enabled {
+                    enable_in(&tx, &id)?
+                } else {
+                    tx.execute("UPDATE keys SET enabled = 0, updated_at = ?2 WHERE id = ?1", params![id, now_unix()])?;
+                    None
+                };
+                tx.commit()?;
+                Ok((id, disabled))
+            })
+            .await?;
+        let (id, disabled) = disabled;
+        tracing::info!(key = %id, enabled, "key switched");
+        Ok(KeySaved { key: self.get(&id).await?, warnings: Vec::new(), disabled })
+    }
+
+    /// Removes a key: its credential, then its row.
+    pub async fn remove(&self, id: &str) -> Result<KeyInfo> {
+        let current = self.get(id).await?;
+        let creds = self.credentials().await?;
+        let account = self.config.account.as_str().to_owned();
+        let key_id = current.id.clone();
+        let generation = self
+            .db
+            .call(move |conn| {
+                let pid = i64::from(std::process::id());
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let generation: Option<i64> = tx
+                    .query_row(
+                        "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
+                        params![key_id, account],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let generation = generation.ok_or_else(|| Error::KeyNotFound { id: key_id.clone() })?;
+                tx.execute(
+                    "UPDATE keys SET state = 'removing', enabled = 0, owner_pid = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![key_id, pid, now_unix()],
+                )?;
+                tx.commit()?;
+                Ok(generation)
+            })
+            .await?;
+        faults::checkpoint("remove:after-mark").await;
+        let entry = entry_name(self.config.account.as_str(), &current.id, generation);
+        if let Err(err) = creds.delete(entry).await {
+            // Nothing was removed: put the row back as it was (off if another key took over).
+            let (key_id, was_enabled) = (current.id.clone(), current.enabled);
+            let _ = self
+                .db
+                .call(move |conn| {
+                    conn.execute("UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1", params![key_id])?;
+                    if was_enabled {
+                        let _ = conn.execute("UPDATE keys SET enabled = 1 WHERE id = ?1", params![key_id]);
+                    }
+                    Ok(())
+                })
+                .await;
+            return Err(err);
+        }
+        faults::checkpoint("remove:after-credential-delete").await;
+        let key_id = current.id.clone();
+        self.db.call(move |conn| Ok(conn.execute("DELETE FROM keys WHERE id = ?1", params![key_id])?)).await?;
+        tracing::info!(key = %current.id, "key removed");
+        Ok(current)
+    }
+
+    /// Checks a stored key with its provider again and records the result.
+    pub async fn validate(&self, id: &str) -> Result<KeyInfo> {
+        let current = self.get(id).await?;
+        let creds = self.credentials().await?;
+        let secret = self.read_secret_with(creds, &current).await?;
+        let base = BaseUrl::parse(&current.base_url)?;
+        let result = validate_key(&self.http, self.config.http.request, current.provider.spec(), &base, &secret).await;
+        let id = current.id.clone();
+        match result {
+            Ok(outcome) => {
+                self.db.call(move |conn| set_outcome(conn, &id, &outcome)).await?;
+                self.get(&current.id).await
+            }
+            Err(err @ Error::InvalidKey { .. }) => {
+                let note = err.to_string();
+                let outcome = ValidationOutcome { status: Verification::Invalid, models: current.models.clone(), note: Some(note) };
+                self.db.call(move |conn| set_outcome(conn, &id, &outcome)).await?;
+                Err(err)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The secret of a stored key, for the request that uses it.
+    pub async fn read_secret(&self, id: &str) -> Result<ApiKey> {
+        let current = self.get(id).await?;
+        let creds = self.credentials().await?;
+        self.read_secret_with(creds, &current).await
+    }
+
+    async fn read_secret_with(&self, creds: &Credentials, key: &KeyInfo) -> Result<ApiKey> {
+        let account = self.config.account.as_str().to_owned();
+        let id = key.id.clone();
+        let generation: i64 = self
+            .db
+            .call(move |conn| {
+                Ok(conn.query_row("SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2", params![id, account], |r| r.get(0))?)
+            })
+            .await?;
+        let entry = entry_name(self.config.account.as_str(), &key.id, generation);
+        creds.read(entry).await?.ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })
+    }
+
+    async fn check(
+        &self,
+        provider: ProviderId,
+        base: &BaseUrl,
+        secret: &ApiKey,
+        verify: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<ValidationOutcome> {
+        if !verify {
+            warnings.push("Saved without checking: the key is marked unverified until it is validated.".into());
+            return Ok(ValidationOutcome {
+                status: Verification::Unverified,
+                models: Vec::new(),
+                note: Some("Saved without checking.".into()),
+            });
+        }
+        validate_key(&self.http, self.config.http.request, provider.spec(), base, secret).await
+    }
+
+    async fn write_checked(&self, creds: &Credentials, entry: &str, secret: Arc<ApiKey>, provider_name: &str) -> Result<()> {
+        let label = format!("Taskly Desktop: {provider_name} API key");
+        creds.write(entry.to_owned(), secret.clone(), label).await?;
+        match creds.read(entry.to_owned()).await? {
+            Some(back) if back.same_as(&secret) => Ok(()),
+            _ => Err(Error::CredentialStoreMismatch { store: creds.kind() }),
+        }
+    }
+
+    /// Best-effort rollback of an add that failed after its pending row was written. If this
+    /// fails too, recovery finishes it once this process has exited.
+    async fn abandon_add(&self, id: &str, entry: &str) {
+        if let Ok(creds) = self.credentials().await {
+            let _ = creds.delete(entry.to_owned()).await;
+        }
+        let id = id.to_owned();
+        let _ = self.db.call(move |conn| Ok(conn.execute("DELETE FROM keys WHERE id = ?1 AND state = 'pending'", params![id])?)).await;
+    }
+
+    async fn replace_secret(
+        &self,
+        creds: &Credentials,
+        current: &KeyInfo,
+        secret: ApiKey,
+        base: &BaseUrl,
+        label: Option<String>,
+        outcome: ValidationOutcome,
+    ) -> Result<()> {
+        let account = self.config.account.as_str().to_owned();
+        let id = current.id.clone();
+        let (acc, kid) = (account.clone(), id.clone());
+        let old_generation: i64 = self
+            .db
+            .call(move |conn| Ok(conn.query_row("SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'", params![kid, acc], |r| r.get(0))?))
+            .await?;
+        let new_generation = old_generation + 1;
+        let old_entry = entry_name(&account, &id, old_generation);
+        let new_entry = entry_name(&account, &id, new_generation);
+        let pid = i64::from(std::process::id());
+
+        let (e, kid) = (new_entry.clone(), id.clone());
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "INSERT OR REPLACE INTO credential_cleanup (entry, key_id, reason, owner_pid, created_at) VALUES (?1, ?2, 'replace-new', ?3, ?4)",
+                    params![e, kid, pid, now_unix()],
+                )?;
+                Ok(())
+            })
+            .await?;
+        let hint = mask(current.provider.spec(), &secret);
+        if let Err(err) = self.write_checked(creds, &new_entry, Arc::new(secret), current.provider.spec().name).await {
+            let _ = creds.delete(new_entry.clone()).await;
+            let e = new_entry.clone();
+            let _ = self.db.call(move |conn| Ok(conn.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![e])?)).await;
+            return Err(err);
+        }
+        faults::checkpoint("replace:after-credential-write").await;
+
+        let (new_e, old_e, kid, base_text) = (new_entry.clone(), old_entry.clone(), id.clone(), base.as_str().to_owned());
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let changed = tx.execute(
+                    "UPDATE keys SET secret_generation = ?2, masked_hint = ?3, base_url = ?4, label = coalesce(?5, label), updated_at = ?6 \
+                     WHERE id = ?1 AND state = 'active' AND secret_generation = ?7",
+                    params![kid, new_generation, hint, base_text, label, now_unix(), old_generation],
+                )?;
+                if changed != 1 {
+                    return Err(Error::KeyNotFound { id: kid });
+                }
+                set_outcome(&tx, &kid, &outcome)?;
+                tx.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![new_e])?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO credential_cleanup (entry, key_id, reason, owner_pid, created_at) VALUES (?1, ?2, 'replace-old', ?3, ?4)",
+                    params![old_e, kid, pid, now_unix()],
+                )?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+            .inspect_err(|_| {
+                // Leave the journal row: recovery deletes the unused new entry.
+            })?;
+        faults::checkpoint("replace:after-swap").await;
+        creds.delete(old_entry.clone()).await?;
+        self.db.call(move |conn| Ok(conn.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![old_entry])?)).await?;
+        Ok(())
+    }
+
+    fn override_for(&self, provider: ProviderId) -> Option<&str> {
+        self.config.base_url_overrides.get(&provider).map(String::as_str)
+    }
+
+    /// The kind of store the vault uses, once opened.
+    pub fn store_kind(&self) -> Option<StoreKind> {
+        self.creds.get().map(Credentials::kind)
+    }
+}
+
+struct Pending {
+    id: String,
+    account: String,
+    provider: ProviderId,
+    label: String,
+    base_url: String,
+    hint: String,
+    outcome: ValidationOutcome,
+    now: i64,
+}
+
+fn insert_pending(conn: &mut rusqlite::Connection, row: &Pending) -> Result<()> {
+    let models = serde_json::to_string(&row.outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
+    let verified_at = (row.outcome.status != Verification::Unverified).then_some(row.now);
+    conn.execute(
+        "INSERT INTO keys (id, account, provider, label, base_url, masked_hint, enabled, state, secret_generation, \
+         verification, verification_note, verified_at, models, owner_pid, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 'pending', 0, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+        params![
+            row.id,
+            row.account,
+            row.provider.as_str(),
+            row.label,
+            row.base_url,
+            row.hint,
+            row.outcome.status.as_str(),
+            row.outcome.note,
+            verified_at,
+            models,
+            i64::from(std::process::id()),
+            row.now,
+        ],
+    )?;
+    Ok(())
+}
+
+fn set_outcome(conn: &rusqlite::Connection, id: &str, outcome: &ValidationOutcome) -> Result<()> {
+    let models = serde_json::to_string(&outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
+    let now = now_unix();
+    let verified_at = (outcome.status != Verification::Unverified).then_some(now);
+    // A check that returned no model list (rate limited, quota) keeps the models we knew.
+    conn.execute(
+        "UPDATE keys SET verification = ?2, verification_note = ?3, verified_at = coalesce(?4, verified_at), \
+         models = CASE WHEN ?5 = '[]' THEN models ELSE ?5 END, updated_at = ?6 WHERE id = ?1",
+        params![id, outcome.status.as_str(), outcome.note, verified_at, models, now],
+    )?;
+    Ok(())
+}
+
+/// Enables `id`, disabling the provider's other enabled key; returns that key if there was one.
+fn enable_in(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<KeyInfo>> {
+    let (account, provider): (String, String) =
+        tx.query_row("SELECT account, provider FROM keys WHERE id = ?1 AND state = 'active'", params![id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let other: Option<String> = tx
+        .query_row(
+            "SELECT id FROM keys WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND id != ?3",
+            params![account, provider, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let now = now_unix();
+    tx.execute("UPDATE keys SET enabled = 0, updated_at = ?4 WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND id != ?3", params![account, provider, id, now])?;
+    tx.execute("UPDATE keys SET enabled = 1, updated_at = ?2 WHERE id = ?1", params![id, now])?;
+    other.map(|other| get_in(tx, &account, &other)).transpose()
+}
+
+const COLUMNS: &str = "id, provider, label, base_url, masked_hint, enabled, verification, verification_note, \
+                       verified_at, models, created_at, updated_at, last_used_at";
+
+fn get_in(conn: &rusqlite::Connection, account: &str, id: &str) -> Result<KeyInfo> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM keys WHERE account = ?1 AND id = ?2 AND state = 'active'"),
+        params![account, id],
+        read_row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::KeyNotFound { id: id.to_owned() })?
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<KeyInfo>> {
+    let provider: String = row.get(1)?;
+    let verification: String = row.get(6)?;
+    let models: String = row.get(9)?;
+    let base_url: String = row.get(3)?;
+    let Ok(provider) = provider.parse::<ProviderId>() else {
+        return Ok(Err(Error::Database { detail: format!("unknown provider {provider:?} in the key list") }));
+    };
+    let spec = provider.spec();
+    Ok(Ok(KeyInfo {
+        id: row.get(0)?,
+        provider,
+        provider_name: spec.name,
+        label: row.get(2)?,
+        custom_base_url: spec.default_base_url != Some(base_url.as_str()),
+        base_url,
+        masked: row.get(4)?,
+        enabled: row.get::<_, i64>(5)? == 1,
+        verification: Verification::from_stored(&verification).unwrap_or(Verification::Unverified),
+        verification_note: row.get(7)?,
+        verified_at: row.get::<_, Option<i64>>(8)?.map(rfc3339),
+        models: serde_json::from_str(&models).unwrap_or_default(),
+        created_at: rfc3339(row.get(10)?),
+        updated_at: rfc3339(row.get(11)?),
+        last_used_at: row.get::<_, Option<i64>>(12)?.map(rfc3339),
+    }))
+}
+
+fn clean_label(label: Option<&str>, provider_name: &str) -> Result<String> {
+    let Some(label) = label.map(str::trim).filter(|l| !l.is_empty()) else {
+        return Ok(format!("{provider_name} key"));
+    };
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(Error::InvalidLabel { reason: "is longer than 80 characters" });
+    }
+    if label.chars().any(char::is_control) {
+        return Err(Error::InvalidLabel { reason: "must be a single line without control characters" });
+    }
+    Ok(label.to_owned())
+}
+
+fn shape_warnings(provider: ProviderId, secret: &ApiKey) -> Vec<String> {
+    let spec = provider.spec();
+    if spec.key_looks_right(secret) {
+        return Vec::new();
+    }
+    vec![format!(
+        "{} keys usually start with {}; this one does not. Check that you picked the right provider.",
+        spec.name,
+        spec.key_prefixes.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(" or ")
+    )]
+}
+
+fn new_key_id() -> String {
+    let hex = uuid::Uuid::new_v4().simple().to_string();
+    format!("k_{}", &hex[..10])
+}

@@ -1,0 +1,450 @@
+//! The OS credential store behind a tiny trait: write, read, delete, list.
+//!
+//! Entries use the service name [`SERVICE`] and a user name that carries the account, the key
+//! id and a generation (`local:k_3f9a2c1b:1`), so an entry is only ever read for the key it was
+//! written for. Store calls may block (a D-Bus call waiting on an unlock prompt), so the async
+//! [`Credentials`] runs them on the blocking pool with a timeout that ends in a typed error.
+//! There is no fallback store: no secure store means no saving.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::StoreChoice;
+use crate::{ApiKey, Error, Result};
+
+/// The service name of every credential entry we write.
+pub const SERVICE: &str = "chat.taskly.desktop";
+
+/// Which kind of store holds the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreKind {
+    /// Linux Secret Service (GNOME Keyring, KWallet).
+    SecretService,
+    /// Linux kernel keyutils.
+    Keyutils,
+    /// macOS Keychain.
+    Keychain,
+    /// Windows Credential Manager.
+    WindowsCredentialManager,
+    /// keyring-core's in-memory mock (tests only).
+    Mock,
+}
+
+impl fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StoreKind::SecretService => "Secret Service",
+            StoreKind::Keyutils => "Linux kernel keyring",
+            StoreKind::Keychain => "macOS Keychain",
+            StoreKind::WindowsCredentialManager => "Windows Credential Manager",
+            StoreKind::Mock => "in-memory test store",
+        })
+    }
+}
+
+impl StoreKind {
+    /// How to get a missing store running.
+    pub fn advice_unavailable(self) -> &'static str {
+        match self {
+            StoreKind::SecretService => {
+                "Nothing was saved. Start a Secret Service provider such as GNOME Keyring or KWallet \
+                 (e.g. install gnome-keyring and log in to a desktop session); on a headless machine \
+                 see docs/troubleshooting.md, or set TASKLY_CREDENTIAL_STORE=keyutils (keys then vanish at reboot)."
+            }
+            StoreKind::Keyutils => "Nothing was saved. Check that the kernel keyring is available to your session.",
+            StoreKind::Keychain => "Nothing was saved. Open Keychain Access and check your login keychain.",
+            StoreKind::WindowsCredentialManager => "Nothing was saved. Check that Credential Manager is available to your account.",
+            StoreKind::Mock => "Nothing was saved.",
+        }
+    }
+
+    /// How to unlock a locked store.
+    pub fn advice_locked(self) -> &'static str {
+        match self {
+            StoreKind::SecretService => {
+                "Nothing was saved. Unlock your login keyring (e.g. in Seahorse, \"Passwords and Keys\") and try again."
+            }
+            StoreKind::Keychain => "Nothing was saved. Unlock your login keychain and allow Taskly access when asked.",
+            _ => "Nothing was saved. Unlock the store and try again.",
+        }
+    }
+}
+
+/// What went wrong inside a store, before we know which key it was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreFailure {
+    /// No store (no D-Bus, no Secret Service on the bus).
+    Unavailable(String),
+    /// Locked or access refused.
+    Locked(String),
+    /// Anything else.
+    Failed(String),
+}
+
+/// The smallest interface to a credential store. Implementations block.
+pub trait CredentialStore: Send + Sync + fmt::Debug {
+    /// Which store this is.
+    fn kind(&self) -> StoreKind;
+    /// Whether entries survive a reboot.
+    fn survives_reboot(&self) -> bool;
+    /// Creates or replaces the entry.
+    fn write(&self, entry: &str, secret: &ApiKey, label: &str) -> Result<(), StoreFailure>;
+    /// Reads the entry; `None` if there is none.
+    fn read(&self, entry: &str) -> Result<Option<ApiKey>, StoreFailure>;
+    /// Deletes the entry; `false` if there was none.
+    fn delete(&self, entry: &str) -> Result<bool, StoreFailure>;
+    /// The user names of every entry under [`SERVICE`]; `None` if the store cannot list.
+    fn list_entries(&self) -> Result<Option<Vec<String>>, StoreFailure>;
+}
+
+/// A store reached through `keyring-core`.
+#[derive(Debug)]
+pub struct KeyringStore {
+    kind: StoreKind,
+    inner: Arc<keyring_core::CredentialStore>,
+}
+
+impl KeyringStore {
+    /// Wraps a keyring-core store.
+    pub fn new(kind: StoreKind, inner: Arc<keyring_core::CredentialStore>) -> Self {
+        Self { kind, inner }
+    }
+
+    fn entry(&self, user: &str, label: Option<&str>) -> Result<keyring_core::Entry, StoreFailure> {
+        let result = match (self.kind, label) {
+            (StoreKind::SecretService, Some(label)) => {
+                let mods = std::collections::HashMap::from([("label", label)]);
+                keyring_core::Entry::new_in_store_with_modifiers(&self.inner, SERVICE, user, &mods)
+            }
+            _ => keyring_core::Entry::new_in_store(&self.inner, SERVICE, user),
+        };
+        result.map_err(|e| map_failure(self.kind, e))
+    }
+}
+
+impl CredentialStore for KeyringStore {
+    fn kind(&self) -> StoreKind {
+        self.kind
+    }
+
+    fn survives_reboot(&self) -> bool {
+        matches!(self.inner.persistence(), keyring_core::CredentialPersistence::UntilDelete)
+    }
+
+    fn write(&self, entry: &str, secret: &ApiKey, label: &str) -> Result<(), StoreFailure> {
+        self.entry(entry, Some(label))?
+            .set_password(secret.expose_secret())
+            .map_err(|e| map_failure(self.kind, e))
+    }
+
+    fn read(&self, entry: &str) -> Result<Option<ApiKey>, StoreFailure> {
+        match self.entry(entry, None)?.get_password() {
+            Ok(stored) => ApiKey::from_stored(stored)
+                .map(Some)
+                .map_err(|_| StoreFailure::Failed("the stored secret is not a valid key".into())),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_failure(self.kind, e)),
+        }
+    }
+
+    fn delete(&self, entry: &str) -> Result<bool, StoreFailure> {
+        match self.entry(entry, None)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(map_failure(self.kind, e)),
+        }
+    }
+
+    fn list_entries(&self) -> Result<Option<Vec<String>>, StoreFailure> {
+        let spec = std::collections::HashMap::from([("service", SERVICE)]);
+        match self.inner.search(&spec) {
+            Ok(entries) => Ok(Some(
+                entries
+                    .iter()
+                    .filter_map(keyring_core::Entry::get_specifiers)
+                    .filter(|(service, _)| service == SERVICE)
+                    .map(|(_, user)| user)
+                    .collect(),
+            )),
+            Err(keyring_core::Error::NotSupportedByStore(_)) => Ok(None),
+            Err(e) => Err(map_failure(self.kind, e)),
+        }
+    }
+}
+
+/// Maps keyring-core's error without ever formatting data it may carry (`BadEncoding` holds
+/// the stored bytes, so its `Debug` is never used).
+fn map_failure(kind: StoreKind, err: keyring_core::Error) -> StoreFailure {
+    use keyring_core::Error as E;
+    match err {
+        E::NoStorageAccess(e) => StoreFailure::Locked(short(&e.to_string())),
+        E::PlatformFailure(e) => {
+            let text = e.to_string();
+            if kind == StoreKind::SecretService && looks_like_no_service(&text) {
+                StoreFailure::Unavailable(short(&text))
+            } else {
+                StoreFailure::Failed(short(&text))
+            }
+        }
+        E::NoDefaultStore => StoreFailure::Unavailable("no credential store is configured".into()),
+        E::BadEncoding(_) | E::BadDataFormat(..) => StoreFailure::Failed("the stored secret is not readable".into()),
+        E::Ambiguous(entries) => StoreFailure::Failed(format!("{} entries match one key", entries.len())),
+        other => StoreFailure::Failed(short(&other.to_string())),
+    }
+}
+
+fn looks_like_no_service(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "serviceunknown",
+        "service unknown",
+        "was not provided by any",
+        "namehasnoowner",
+        "no such file",
+        "connection refused",
+        "dbus_session_bus_address",
+        "failed to connect",
+        "address",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
+}
+
+fn short(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() > 240 { format!("{}…", text.chars().take(239).collect::<String>()) } else { text.to_owned() }
+}
+
+/// Opens the store `choice` names. Blocking: it may connect to D-Bus.
+pub fn open_store(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+    platform::open(choice)
+}
+
+#[cfg(target_os = "linux")]
+mod platform {
+    use super::*;
+
+    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+        match choice {
+            StoreChoice::Default | StoreChoice::SecretService => {
+                let kind = StoreKind::SecretService;
+                let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
+                    let failure = match map_failure(kind, e) {
+                        StoreFailure::Failed(text) => StoreFailure::Unavailable(text),
+                        other => other,
+                    };
+                    (kind, failure)
+                })?;
+                Ok(Arc::new(KeyringStore::new(kind, store)))
+            }
+            StoreChoice::Keyutils => {
+                let kind = StoreKind::Keyutils;
+                let store = linux_keyutils_keyring_store::Store::new().map_err(|e| (kind, map_failure(kind, e)))?;
+                Ok(Arc::new(KeyringStore::new(kind, store)))
+            }
+            other => Err((StoreKind::SecretService, wrong_os(other))),
+        }
+    }
+}
+
+#[cfg(target_os = "macos")]
+mod platform {
+    use super::*;
+
+    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+        let kind = StoreKind::Keychain;
+        match choice {
+            StoreChoice::Default | StoreChoice::Keychain => {
+                let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| (kind, map_failure(kind, e)))?;
+                Ok(Arc::new(KeyringStore::new(kind, store)))
+            }
+            other => Err((kind, wrong_os(other))),
+        }
+    }
+}
+
+#[cfg(target_os = "windows")]
+mod platform {
+    use super::*;
+
+    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+        let kind = StoreKind::WindowsCredentialManager;
+        match choice {
+            StoreChoice::Default | StoreChoice::Windows => {
+                let store = windows_native_keyring_store::Store::new().map_err(|e| (kind, map_failure(kind, e)))?;
+                Ok(Arc::new(KeyringStore::new(kind, store)))
+            }
+            other => Err((kind, wrong_os(other))),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+mod platform {
+    use super::*;
+
+    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+        Err((StoreKind::SecretService, wrong_os(choice)))
+    }
+}
+
+#[allow(dead_code)] // unused on platforms where every choice is valid
+fn wrong_os(choice: StoreChoice) -> StoreFailure {
+    StoreFailure::Unavailable(format!("the {choice:?} store does not exist on this operating system"))
+}
+
+/// The async face of a store: every call on the blocking pool, bounded by a timeout.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    store: Arc<dyn CredentialStore>,
+    timeout: Duration,
+}
+
+impl Credentials {
+    /// Wraps an opened store.
+    pub fn new(store: Arc<dyn CredentialStore>, timeout: Duration) -> Self {
+        Self { store, timeout }
+    }
+
+    /// Opens the configured store off the async workers, within `timeout`.
+    pub async fn open(choice: StoreChoice, timeout: Duration) -> Result<Self> {
+        let kind_guess = match choice {
+            StoreChoice::Keyutils => StoreKind::Keyutils,
+            StoreChoice::Keychain => StoreKind::Keychain,
+            StoreChoice::Windows => StoreKind::WindowsCredentialManager,
+            _ if cfg!(target_os = "macos") => StoreKind::Keychain,
+            _ if cfg!(target_os = "windows") => StoreKind::WindowsCredentialManager,
+            _ => StoreKind::SecretService,
+        };
+        let opened = bounded(kind_guess, timeout, move || open_store(choice)).await?;
+        match opened {
+            Ok(store) => Ok(Self::new(store, timeout)),
+            Err((kind, failure)) => Err(to_error(kind, failure)),
+        }
+    }
+
+    /// Which store.
+    pub fn kind(&self) -> StoreKind {
+        self.store.kind()
+    }
+
+    /// Whether entries survive a reboot.
+    pub fn survives_reboot(&self) -> bool {
+        self.store.survives_reboot()
+    }
+
+    /// Writes `secret` under `entry`.
+    pub async fn write(&self, entry: String, secret: Arc<ApiKey>, label: String) -> Result<()> {
+        let store = self.store.clone();
+        self.call(move || store.write(&entry, &secret, &label)).await
+    }
+
+    /// Reads `entry`.
+    pub async fn read(&self, entry: String) -> Result<Option<ApiKey>> {
+        let store = self.store.clone();
+        self.call(move || store.read(&entry)).await
+    }
+
+    /// Deletes `entry`; `false` if it was not there.
+    pub async fn delete(&self, entry: String) -> Result<bool> {
+        let store = self.store.clone();
+        self.call(move || store.delete(&entry)).await
+    }
+
+    /// Every entry user name under our service, if the store can list.
+    pub async fn list_entries(&self) -> Result<Option<Vec<String>>> {
+        let store = self.store.clone();
+        self.call(move || store.list_entries()).await
+    }
+
+    async fn call<T: Send + 'static>(
+        &self,
+        op: impl FnOnce() -> Result<T, StoreFailure> + Send + 'static,
+    ) -> Result<T> {
+        let kind = self.store.kind();
+        bounded(kind, self.timeout, op).await?.map_err(|failure| to_error(kind, failure))
+    }
+}
+
+/// Runs a blocking store call on the blocking pool. If it outlives `timeout`, the caller gets a
+/// typed error at once; the abandoned thread finishes (or stays blocked) on its own.
+async fn bounded<T: Send + 'static>(
+    kind: StoreKind,
+    timeout: Duration,
+    op: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let task = tokio::task::spawn_blocking(op);
+    match tokio::time::timeout(timeout, task).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(join)) => Err(Error::CredentialStoreFailed { store: kind, detail: format!("the store call crashed ({join})") }),
+        Err(_) => Err(Error::CredentialStoreTimeout { store: kind, after: timeout }),
+    }
+}
+
+fn to_error(store: StoreKind, failure: StoreFailure) -> Error {
+    match failure {
+        StoreFailure::Unavailable(detail) => Error::CredentialStoreUnavailable { store, detail },
+        StoreFailure::Locked(detail) => Error::CredentialStoreLocked { store, detail },
+        StoreFailure::Failed(detail) => Error::CredentialStoreFailed { store, detail },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Hanging;
+
+    impl CredentialStore for Hanging {
+        fn kind(&self) -> StoreKind {
+            StoreKind::Mock
+        }
+        fn survives_reboot(&self) -> bool {
+            true
+        }
+        fn write(&self, _: &str, _: &ApiKey, _: &str) -> Result<(), StoreFailure> {
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(())
+        }
+        fn read(&self, _: &str) -> Result<Option<ApiKey>, StoreFailure> {
+            Err(StoreFailure::Locked("collection is locked".into()))
+        }
+        fn delete(&self, _: &str) -> Result<bool, StoreFailure> {
+            Err(StoreFailure::Unavailable("org.freedesktop.secrets was not provided by any .service files".into()))
+        }
+        fn list_entries(&self) -> Result<Option<Vec<String>>, StoreFailure> {
+            Ok(None)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hanging_store_times_out_with_a_typed_error() {
+        let creds = Credentials::new(Arc::new(Hanging), Duration::from_millis(200));
+        let key = Arc::new(ApiKey::parse("sk-hang-0123456789").expect("valid"));
+        let started = std::time::Instant::now();
+        let err = creds.write("local:k:0".into(), key, "label".into()).await.expect_err("times out");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(matches!(err, Error::CredentialStoreTimeout { .. }), "{err:?}");
+        assert!(matches!(creds.read("x".into()).await, Err(Error::CredentialStoreLocked { .. })));
+        assert!(matches!(creds.delete("x".into()).await, Err(Error::CredentialStoreUnavailable { .. })));
+    }
+
+    #[test]
+    fn mock_store_round_trip_through_keyring_core() {
+        let store = KeyringStore::new(StoreKind::Mock, keyring_core::mock::Store::new().expect("mock"));
+        let key = ApiKey::parse("sk-mock-0123456789").expect("valid");
+        assert!(store.read("local:k_1:0").expect("read").is_none());
+        store.write("local:k_1:0", &key, "label").expect("write");
+        let back = store.read("local:k_1:0").expect("read").expect("present");
+        assert!(back.same_as(&key));
+        assert_eq!(store.list_entries().expect("search"), Some(vec!["local:k_1:0".to_owned()]));
+        assert_eq!(store.delete("local:k_1:0"), Ok(true));
+        assert_eq!(store.delete("local:k_1:0"), Ok(false));
+        assert!(store.read("local:k_1:0").expect("read").is_none());
+    }
+}

@@ -1,0 +1,195 @@
+//! The SQLite metadata database: opening it safely and migrating it forward.
+//!
+//! WAL, foreign keys and a busy timeout; files readable by the user only; migrations are only
+//! ever added (`migrations/NNNN_*.sql`, tracked in `PRAGMA user_version`). A database from a
+//! newer Taskly or a file that is not ours is refused and left untouched.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::{Error, Result};
+
+/// Migrations, in order. Never edit one that has shipped; add a new one.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_keys.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// `PRAGMA application_id`: "TSKY", so we never migrate someone else's database.
+const APPLICATION_ID: i64 = 0x5453_4B59;
+
+/// How long a write waits for another process's transaction.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A shared connection; every call runs on the blocking pool.
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub async fn open(path: PathBuf) -> Result<Self> {
+        let for_task = path.clone();
+        let conn = tokio::task::spawn_blocking(move || open_blocking(&for_task))
+            .await
+            .map_err(|e| Error::Internal(format!("database open task failed: {e}")))??;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| Error::Internal("database lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("database task failed: {e}")))?
+    }
+}
+
+fn open_blocking(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
+    }
+    create_private_file(path)?;
+    let corrupt = |e: &rusqlite::Error| Error::DatabaseCorrupt { path: path.display().to_string(), detail: e.to_string() };
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The first read tells a damaged or foreign file apart before anything is written.
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
+    if app_id != 0 && app_id != APPLICATION_ID {
+        return Err(Error::DatabaseCorrupt { path: path.display().to_string(), detail: "it belongs to another application".into() });
+    }
+    if app_id == 0 && version == 0 {
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
+        if tables > 0 {
+            return Err(Error::DatabaseCorrupt { path: path.display().to_string(), detail: "it is not a Taskly database".into() });
+        }
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::DatabaseTooNew { found: version, supported: SCHEMA_VERSION });
+    }
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(path, e))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&mut conn, version)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(from).unwrap_or(0)) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the write lock.
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now > index as i64 {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = index + 1, "database migrated");
+    }
+    Ok(())
+}
+
+fn classify(path: &Path, err: rusqlite::Error) -> Error {
+    match err.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            Error::DatabaseCorrupt { path: path.display().to_string(), detail: err.to_string() }
+        }
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
+            Error::DataDir { path: path.display().to_string(), detail: err.to_string() }
+        }
+        _ => Error::from(err),
+    }
+}
+
+/// Creates `dir` (and parents) readable by the user only.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let fail = |e: std::io::Error| Error::DataDir { path: dir.display().to_string(), detail: e.to_string() };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(fail)
+}
+
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| Error::DataDir { path: path.display().to_string(), detail: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn fresh_database_is_migrated_and_private() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data").join("taskly.db");
+        let db = Db::open(path.clone()).await.expect("open");
+        let (version, mode): (i64, String) = db
+            .call(|c| Ok((c.query_row("PRAGMA user_version", [], |r| r.get(0))?, c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)))
+            .await
+            .expect("query");
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(mode, "wal");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file_mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+            let dir_mode = std::fs::metadata(path.parent().expect("dir")).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(file_mode, 0o600);
+            assert_eq!(dir_mode, 0o700);
+        }
+        drop(db);
+        Db::open(path).await.expect("reopens at the same version");
+    }
+
+    #[tokio::test]
+    async fn refuses_newer_and_foreign_and_damaged_files_without_touching_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let newer = dir.path().join("newer.db");
+        {
+            let c = Connection::open(&newer).expect("open");
+            c.pragma_update(None, "application_id", APPLICATION_ID).expect("id");
+            c.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("v");
+        }
+        let before = std::fs::read(&newer).expect("read");
+        assert!(matches!(Db::open(newer.clone()).await, Err(Error::DatabaseTooNew { .. })));
+        assert_eq!(std::fs::read(&newer).expect("read"), before);
+
+        let foreign = dir.path().join("foreign.db");
+        Connection::open(&foreign).expect("open").execute_batch("CREATE TABLE t (x)").expect("create");
+        assert!(matches!(Db::open(foreign).await, Err(Error::DatabaseCorrupt { .. })));
+
+        let garbage = dir.path().join("garbage.db");
+        let junk = vec![0x42u8; 8192];
+        std::fs::write(&garbage, &junk).expect("write");
+        assert!(matches!(Db::open(garbage.clone()).await, Err(Error::DatabaseCorrupt { .. })));
+        assert_eq!(std::fs::read(&garbage).expect("read"), junk);
+    }
+}
