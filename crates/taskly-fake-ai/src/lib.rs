@@ -1,1 +1,41 @@
-//! placeholder
+//! A loopback stand-in for AI providers (OpenAI, Azure OpenAI, Anthropic, Gemini) and the Taskly proxy.
+//!
+//! Start one with [`FakeAi::start`], point a client at [`FakeAi::base_url`], then inspect what it
+//! received with [`FakeAi::requests`] or make it misbehave with [`FakeAi::push_fault`]. The same
+//! controls are served over HTTP under `/_control/` for tests that run in another process:
+//!
+//! | method and path              | does                                                              |
+//! | ---------------------------- | ----------------------------------------------------------------- |
+//! | `GET /_control/health`       | `{"status":"ok"}`                                                 |
+//! | `GET /_control/stats`        | `{"disconnects":N,"requests":N,"recorded":N}`                     |
+//! | `GET /_control/requests`     | the recorded requests as JSON (bodies as lossy UTF-8 text)        |
+//! | `DELETE /_control/requests`  | forget them                                                       |
+//! | `GET /_control/faults`       | the faults still queued                                           |
+//! | `POST /_control/faults`      | queue one, e.g. `{"fault":{"rate_limited":{"retry_after_secs":2}},"flavor":"openai"}` |
+//! | `DELETE /_control/faults`    | drop all queued faults                                            |
+//! | `POST /_control/keys`        | `{"key":"..."}`: accept this provider key from now on             |
+//! | `DELETE /_control/keys`      | `{"key":"..."}`: stop accepting it                                |
+//!
+//! Faults are written in snake case: `"unauthorized"`, `"hang"`, `{"slow":250}` (milliseconds),
+//! `{"cut_stream_after":3}`, `{"huge_body":1048576}`, and so on.
+
+mod answer;
+mod call;
+mod clock;
+mod config;
+mod control;
+mod dispatch;
+mod fault;
+mod flavor;
+mod keys;
+mod providers;
+mod record;
+mod reply;
+mod server;
+mod state;
+
+pub use config::FakeAiConfig;
+pub use fault::{Fault, ScriptedFault};
+pub use flavor::Flavor;
+pub use record::RecordedRequest;
+pub use server::FakeAi;

@@ -1,0 +1,122 @@
+//! The entry point for every non-control request: record it, apply any queued fault, then let
+//! the flavor answer.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::CONNECTION;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::call::Call;
+use crate::fault::Plan;
+use crate::flavor::Flavor;
+use crate::providers;
+use crate::record::RecordedRequest;
+use crate::reply::{Reply, Shape};
+use crate::state::Shared;
+
+/// Bodies above this are refused; generous, because clients may send long chats.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (body, too_large) = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => (body, false),
+        Err(_) => (Bytes::new(), true),
+    };
+    let call = Call {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+    };
+    let flavor = Flavor::of_path(&call.path);
+    tracing::debug!(method = %call.method, path = %call.path, ?flavor, "request");
+    shared.record(record(&call, flavor));
+
+    if too_large {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(json!({"error": {"message": "Request body too large.", "code": "payload_too_large"}})),
+        )
+            .into_response();
+    }
+    let Some(flavor) = flavor else {
+        return unknown_path(&call).deliver(Shape::Plain, &shared);
+    };
+
+    let shape = match shared
+        .take_fault(flavor, &call.path)
+        .map(|f| f.fault.plan())
+    {
+        None => Shape::Plain,
+        Some(Plan::Fail(failure)) => {
+            return providers::failure(flavor, failure, &call, &shared)
+                .deliver(Shape::Plain, &shared);
+        }
+        Some(Plan::Hang) => {
+            shared.stopped().await;
+            return stopping();
+        }
+        Some(Plan::Slow(delay)) => {
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = shared.stopped() => {}
+            }
+            Shape::Plain
+        }
+        Some(Plan::Cut(after)) => Shape::Cut(after),
+        Some(Plan::Huge(size)) => Shape::Huge(size),
+    };
+    providers::answer(flavor, &call, &shared).deliver(shape, &shared)
+}
+
+fn record(call: &Call, flavor: Option<Flavor>) -> RecordedRequest {
+    RecordedRequest {
+        method: call.method.to_string(),
+        path: call.path.clone(),
+        query: call.query.clone(),
+        headers: call
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: call.body.to_vec(),
+        flavor,
+    }
+}
+
+fn unknown_path(call: &Call) -> Reply {
+    let prefixes: Vec<&str> = Flavor::ALL.iter().map(Flavor::base_path).collect();
+    Reply::json(
+        StatusCode::NOT_FOUND,
+        json!({"error": {
+            "message": format!(
+                "No route for {} {}. Known prefixes: {}, /_control.",
+                call.method,
+                call.path,
+                prefixes.join(", ")
+            ),
+            "code": "not_found",
+        }}),
+    )
+}
+
+/// What a hung request finally gets when the server stops: a refusal, and the connection closed.
+fn stopping() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(CONNECTION, "close")],
+        axum::Json(json!({"error": {"message": "The fake server is shutting down.", "code": "shutting_down"}})),
+    )
+        .into_response()
+}
