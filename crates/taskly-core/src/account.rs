@@ -25,9 +25,12 @@ impl AccountId {
             return Err(Error::InvalidAccount { reason: "is empty" });
         }
         if name.len() > 64 {
-            return Err(Error::InvalidAccount { reason: "is longer than 64 characters" });
+            return Err(Error::InvalidAccount {
+                reason: "is longer than 64 characters",
+            });
         }
-        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-');
+        let allowed =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-');
         if !name.chars().all(allowed) {
             return Err(Error::InvalidAccount {
                 reason: "may only contain letters, digits and . _ @ + -",

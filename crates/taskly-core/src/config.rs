@@ -126,10 +126,13 @@ fn env(name: &str) -> Option<String> {
 fn millis(name: &'static str) -> Result<Option<Duration>> {
     env(name)
         .map(|v| {
-            v.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| Error::InvalidConfig {
-                name,
-                reason: format!("{v:?} is not a whole number of milliseconds"),
-            })
+            v.trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| Error::InvalidConfig {
+                    name,
+                    reason: format!("{v:?} is not a whole number of milliseconds"),
+                })
         })
         .transpose()
 }

@@ -59,7 +59,14 @@ pub async fn run(vault: &Vault) -> DoctorReport {
     let config = vault.config();
     let mut report = DoctorReport {
         account: account.clone(),
-        credential_store: StoreReport { kind: None, service: SERVICE, working: false, survives_reboot: None, error: None, warning: None },
+        credential_store: StoreReport {
+            kind: None,
+            service: SERVICE,
+            working: false,
+            survives_reboot: None,
+            error: None,
+            warning: None,
+        },
         data_dir: config.data_dir.display().to_string(),
         database: vault.db().path().display().to_string(),
         schema_version: 0,
@@ -88,7 +95,10 @@ pub async fn run(vault: &Vault) -> DoctorReport {
     store.kind = Some(creds.kind());
     store.survives_reboot = Some(creds.survives_reboot());
     if !creds.survives_reboot() {
-        store.warning = Some(format!("The {} keeps keys only until the machine restarts.", creds.kind()));
+        store.warning = Some(format!(
+            "The {} keeps keys only until the machine restarts.",
+            creds.kind()
+        ));
     }
     if let Err(err) = round_trip(vault, &account).await {
         store.error = Some(err.payload());
@@ -113,7 +123,9 @@ pub async fn run(vault: &Vault) -> DoctorReport {
     if let Ok(Some(entries)) = creds.list_entries().await {
         report.orphaned_credentials = entries
             .into_iter()
-            .filter(|e| e.starts_with(&prefix) && !e.ends_with(":doctor-probe") && !expected.contains(e))
+            .filter(|e| {
+                e.starts_with(&prefix) && !e.ends_with(":doctor-probe") && !expected.contains(e)
+            })
             .collect();
         report.orphaned_credentials.sort();
     }
@@ -124,17 +136,37 @@ pub async fn run(vault: &Vault) -> DoctorReport {
 async fn round_trip(vault: &Vault, account: &str) -> Result<(), Error> {
     let creds = vault.credentials().await?;
     let entry = format!("{account}:doctor-probe");
-    let probe = std::sync::Arc::new(ApiKey::parse(&format!("probe-{}", uuid::Uuid::new_v4().simple()))?);
-    creds.write(entry.clone(), probe.clone(), "Taskly Desktop: doctor probe (safe to delete)".into()).await?;
+    let probe = std::sync::Arc::new(ApiKey::parse(&format!(
+        "probe-{}",
+        uuid::Uuid::new_v4().simple()
+    ))?);
+    creds
+        .write(
+            entry.clone(),
+            probe.clone(),
+            "Taskly Desktop: doctor probe (safe to delete)".into(),
+        )
+        .await?;
     let back = creds.read(entry.clone()).await?;
     creds.delete(entry).await?;
     match back {
         Some(back) if back.same_as(&probe) => Ok(()),
-        _ => Err(Error::CredentialStoreMismatch { store: creds.kind() }),
+        _ => Err(Error::CredentialStoreMismatch {
+            store: creds.kind(),
+        }),
     }
 }
 
 async fn current_generation(vault: &Vault, id: &str) -> Result<i64, Error> {
     let id = id.to_owned();
-    vault.db().call(move |conn| Ok(conn.query_row("SELECT secret_generation FROM keys WHERE id = ?1", [id], |r| r.get(0))?)).await
+    vault
+        .db()
+        .call(move |conn| {
+            Ok(conn.query_row(
+                "SELECT secret_generation FROM keys WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?)
+        })
+        .await
 }

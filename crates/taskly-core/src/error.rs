@@ -87,7 +87,9 @@ pub enum Error {
         after: Duration,
     },
     /// Any other failure of the store.
-    #[error("Your system's credential store ({store}) failed: {detail}. Nothing was saved; try again, and run `taskly doctor` if it keeps failing.")]
+    #[error(
+        "Your system's credential store ({store}) failed: {detail}. Nothing was saved; try again, and run `taskly doctor` if it keeps failing."
+    )]
     CredentialStoreFailed {
         /// Which store.
         store: StoreKind,
@@ -95,13 +97,17 @@ pub enum Error {
         detail: String,
     },
     /// The store answered, but the secret we wrote did not read back the same.
-    #[error("Your system's credential store ({store}) did not keep the key (it read back differently). Nothing was saved.")]
+    #[error(
+        "Your system's credential store ({store}) did not keep the key (it read back differently). Nothing was saved."
+    )]
     CredentialStoreMismatch {
         /// Which store.
         store: StoreKind,
     },
     /// The metadata says there is a key, the credential store has no secret for it.
-    #[error("The key {id} is listed but its secret is missing from your credential store (it was removed outside Taskly). Re-enter the key with `taskly keys update {id} --replace-secret`, or remove it.")]
+    #[error(
+        "The key {id} is listed but its secret is missing from your credential store (it was removed outside Taskly). Re-enter the key with `taskly keys update {id} --replace-secret`, or remove it."
+    )]
     CredentialMissing {
         /// The key id.
         id: String,
@@ -153,7 +159,9 @@ pub enum Error {
         detail: String,
     },
     /// The data folder cannot be created or used.
-    #[error("The data folder {path} cannot be used: {detail}. Check its permissions or set TASKLY_DATA_DIR.")]
+    #[error(
+        "The data folder {path} cannot be used: {detail}. Check its permissions or set TASKLY_DATA_DIR."
+    )]
     DataDir {
         /// The folder.
         path: String,
@@ -161,13 +169,17 @@ pub enum Error {
         detail: String,
     },
     /// SQLite failed.
-    #[error("The key list database failed: {detail}. Try again; run `taskly doctor` if it keeps failing.")]
+    #[error(
+        "The key list database failed: {detail}. Try again; run `taskly doctor` if it keeps failing."
+    )]
     Database {
         /// What failed.
         detail: String,
     },
     /// The database was written by a newer Taskly.
-    #[error("The key list database was written by a newer version of Taskly (schema {found}, this version knows {supported}). Update Taskly; the file was left as it is.")]
+    #[error(
+        "The key list database was written by a newer version of Taskly (schema {found}, this version knows {supported}). Update Taskly; the file was left as it is."
+    )]
     DatabaseTooNew {
         /// Schema version found.
         found: i64,
@@ -175,7 +187,9 @@ pub enum Error {
         supported: i64,
     },
     /// The database file is not a database we can read.
-    #[error("The key list database at {path} is damaged or not a Taskly database ({detail}). It was left untouched; move it aside to start afresh (your keys stay in the credential store; `taskly doctor` lists them).")]
+    #[error(
+        "The key list database at {path} is damaged or not a Taskly database ({detail}). It was left untouched; move it aside to start afresh (your keys stay in the credential store; `taskly doctor` lists them)."
+    )]
     DatabaseCorrupt {
         /// The file.
         path: String,
@@ -189,6 +203,12 @@ pub enum Error {
         name: &'static str,
         /// Why.
         reason: String,
+    },
+    /// A destructive action was asked for where nobody can confirm it.
+    #[error("{what} needs confirmation: run it from a terminal, or pass --yes.")]
+    ConfirmationRequired {
+        /// What was asked.
+        what: &'static str,
     },
     /// A bug or an impossible state; the message says what.
     #[error("Internal error: {0}. Please report this.")]
@@ -223,6 +243,7 @@ pub enum ErrorCode {
     DatabaseTooNew,
     DatabaseCorrupt,
     InvalidConfig,
+    ConfirmationRequired,
     Internal,
 }
 
@@ -292,6 +313,7 @@ impl Error {
             Error::DatabaseTooNew { .. } => C::DatabaseTooNew,
             Error::DatabaseCorrupt { .. } => C::DatabaseCorrupt,
             Error::InvalidConfig { .. } => C::InvalidConfig,
+            Error::ConfirmationRequired { .. } => C::ConfirmationRequired,
             Error::Internal(_) => C::Internal,
         }
     }
@@ -304,23 +326,24 @@ impl Error {
             | Error::UnknownProvider { .. }
             | Error::InvalidLabel { .. }
             | Error::InvalidAccount { .. }
-            | Error::InvalidConfig { .. } => A::FixInput,
-            Error::InvalidBaseUrl { .. } | Error::BaseUrlRequired { .. } | Error::EndpointNotFound { .. } => {
-                A::CheckBaseUrl
-            }
+            | Error::InvalidConfig { .. }
+            | Error::ConfirmationRequired { .. } => A::FixInput,
+            Error::InvalidBaseUrl { .. }
+            | Error::BaseUrlRequired { .. }
+            | Error::EndpointNotFound { .. } => A::CheckBaseUrl,
             Error::KeyNotFound { .. } => A::ListKeys,
             Error::CredentialStoreUnavailable { .. } => A::SetupCredentialStore,
             Error::CredentialStoreLocked { .. } | Error::CredentialStoreTimeout { .. } => {
                 A::UnlockCredentialStore
             }
-            Error::CredentialStoreFailed { .. } | Error::CredentialStoreMismatch { .. } | Error::Database { .. } => {
-                A::Retry
-            }
+            Error::CredentialStoreFailed { .. }
+            | Error::CredentialStoreMismatch { .. }
+            | Error::Database { .. } => A::Retry,
             Error::CredentialMissing { .. } => A::ReEnterKey,
             Error::InvalidKey { .. } => A::UpdateKey,
-            Error::ProviderUnreachable { .. } | Error::ProviderTimeout { .. } | Error::ProviderError { .. } => {
-                A::RetryOrSaveWithoutChecking
-            }
+            Error::ProviderUnreachable { .. }
+            | Error::ProviderTimeout { .. }
+            | Error::ProviderError { .. } => A::RetryOrSaveWithoutChecking,
             Error::DataDir { .. } | Error::DatabaseCorrupt { .. } => A::CheckDataDir,
             Error::DatabaseTooNew { .. } => A::UpdateApp,
             Error::Internal(_) => A::ReportBug,
@@ -346,7 +369,13 @@ impl Error {
             Error::InvalidKey { provider, .. } => provider.spec().key_page,
             _ => None,
         };
-        ErrorPayload { code: self.code(), message: self.to_string(), action: self.action(), provider, link }
+        ErrorPayload {
+            code: self.code(),
+            message: self.to_string(),
+            action: self.action(),
+            provider,
+            link,
+        }
     }
 
     /// Whether the error is the credential store's, not the key's or the provider's.
@@ -365,7 +394,9 @@ impl From<rusqlite::Error> for Error {
     fn from(err: rusqlite::Error) -> Self {
         // rusqlite errors carry SQL and messages, never bound parameter values, and the vault
         // binds no secret anyway.
-        Error::Database { detail: err.to_string() }
+        Error::Database {
+            detail: err.to_string(),
+        }
     }
 }
 
@@ -397,7 +428,10 @@ mod tests {
           "link": "https://platform.openai.com/api-keys"
         }
         "#);
-        let err = Error::CredentialStoreTimeout { store: StoreKind::SecretService, after: Duration::from_secs(20) };
+        let err = Error::CredentialStoreTimeout {
+            store: StoreKind::SecretService,
+            after: Duration::from_secs(20),
+        };
         insta::assert_json_snapshot!(err.payload(), @r#"
         {
           "code": "credential_store_timeout",
@@ -411,10 +445,22 @@ mod tests {
     fn credential_store_failures_are_never_reported_as_invalid_keys() {
         let store = StoreKind::SecretService;
         let errs = [
-            Error::CredentialStoreUnavailable { store, detail: "x".into() },
-            Error::CredentialStoreLocked { store, detail: "x".into() },
-            Error::CredentialStoreTimeout { store, after: Duration::from_secs(1) },
-            Error::CredentialStoreFailed { store, detail: "x".into() },
+            Error::CredentialStoreUnavailable {
+                store,
+                detail: "x".into(),
+            },
+            Error::CredentialStoreLocked {
+                store,
+                detail: "x".into(),
+            },
+            Error::CredentialStoreTimeout {
+                store,
+                after: Duration::from_secs(1),
+            },
+            Error::CredentialStoreFailed {
+                store,
+                detail: "x".into(),
+            },
         ];
         for err in errs {
             assert!(err.is_credential_store());

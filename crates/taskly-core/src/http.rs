@@ -18,7 +18,10 @@ pub struct HttpTimeouts {
 
 impl Default for HttpTimeouts {
     fn default() -> Self {
-        Self { connect: Duration::from_secs(10), request: Duration::from_secs(20) }
+        Self {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(20),
+        }
     }
 }
 

@@ -132,7 +132,10 @@ static REGISTRY: [ProviderSpec; 10] = [
         name: "Anthropic",
         default_base_url: Some("https://api.anthropic.com/v1"),
         base_url_example: "https://api.anthropic.com/v1",
-        auth: AuthScheme::Header { name: "x-api-key", extra: &[ANTHROPIC_VERSION] },
+        auth: AuthScheme::Header {
+            name: "x-api-key",
+            extra: &[ANTHROPIC_VERSION],
+        },
         wire: WireFormat::Anthropic,
         validation_path: "/models",
         model_list: ModelList::DataIds,
@@ -146,7 +149,10 @@ static REGISTRY: [ProviderSpec; 10] = [
         name: "Google Gemini",
         default_base_url: Some("https://generativelanguage.googleapis.com/v1beta"),
         base_url_example: "https://generativelanguage.googleapis.com/v1beta",
-        auth: AuthScheme::Header { name: "x-goog-api-key", extra: &[] },
+        auth: AuthScheme::Header {
+            name: "x-goog-api-key",
+            extra: &[],
+        },
         wire: WireFormat::Gemini,
         validation_path: "/models",
         model_list: ModelList::GeminiModels,
@@ -231,13 +237,20 @@ static REGISTRY: [ProviderSpec; 10] = [
         name: "Azure OpenAI",
         default_base_url: None,
         base_url_example: "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
-        auth: AuthScheme::Header { name: "api-key", extra: &[] },
+        auth: AuthScheme::Header {
+            name: "api-key",
+            extra: &[],
+        },
         wire: WireFormat::OpenaiCompatible,
         validation_path: "/models",
         model_list: ModelList::DataIds,
         key_prefixes: &[],
-        key_page: Some("https://portal.azure.com/#view/Microsoft_Azure_ProjectOxford/CognitiveServicesHub/~/OpenAI"),
-        billing_page: Some("https://portal.azure.com/#view/Microsoft_Azure_CostManagement/Menu/~/overview"),
+        key_page: Some(
+            "https://portal.azure.com/#view/Microsoft_Azure_ProjectOxford/CognitiveServicesHub/~/OpenAI",
+        ),
+        billing_page: Some(
+            "https://portal.azure.com/#view/Microsoft_Azure_CostManagement/Menu/~/overview",
+        ),
         env_name: "AZURE_OPENAI",
     },
     ProviderSpec {
@@ -319,12 +332,18 @@ impl ProviderSpec {
     /// without a documented prefix accept anything.
     pub fn key_looks_right(&self, key: &crate::ApiKey) -> bool {
         self.key_prefixes.is_empty()
-            || self.key_prefixes.iter().any(|p| key.expose_secret().starts_with(p))
+            || self
+                .key_prefixes
+                .iter()
+                .any(|p| key.expose_secret().starts_with(p))
     }
 
     /// The provider prefix a key starts with, if any (longest match), for the masked hint.
     pub(crate) fn matching_prefix(&self, key: &crate::ApiKey) -> Option<&'static str> {
-        self.key_prefixes.iter().copied().find(|p| key.expose_secret().starts_with(p))
+        self.key_prefixes
+            .iter()
+            .copied()
+            .find(|p| key.expose_secret().starts_with(p))
     }
 }
 
@@ -365,7 +384,11 @@ mod tests {
             }
             let mut sorted = spec.key_prefixes.to_vec();
             sorted.sort_by_key(|p| std::cmp::Reverse(p.len()));
-            assert_eq!(sorted, spec.key_prefixes, "{}: longest prefix first", spec.name);
+            assert_eq!(
+                sorted, spec.key_prefixes,
+                "{}: longest prefix first",
+                spec.name
+            );
         }
     }
 }

@@ -23,19 +23,27 @@ pub enum KeyInputError {
     #[error("The key is empty. Paste the key you created on the provider's website.")]
     Empty,
     /// More than [`MAX_KEY_BYTES`].
-    #[error("The key is longer than 4 KiB, which no provider issues. Check that you copied only the key.")]
+    #[error(
+        "The key is longer than 4 KiB, which no provider issues. Check that you copied only the key."
+    )]
     TooLong,
     /// A line break inside the key.
     #[error("The key spans several lines. Paste it as a single line.")]
     MultiLine,
     /// A tab, NUL or other control character inside the key.
-    #[error("The key contains a control character (such as a tab). Copy it again from the provider's page.")]
+    #[error(
+        "The key contains a control character (such as a tab). Copy it again from the provider's page."
+    )]
     ControlCharacter,
     /// Any character outside ASCII (often a typographic quote or dash picked up while copying).
-    #[error("The key contains a character that is not plain ASCII (for example a curly quote or a long dash). Copy it again from the provider's page.")]
+    #[error(
+        "The key contains a character that is not plain ASCII (for example a curly quote or a long dash). Copy it again from the provider's page."
+    )]
     NonAscii,
     /// A space inside the key, e.g. `Bearer sk-…` pasted whole.
-    #[error("The key contains a space. Paste only the key itself, without \"Bearer\" or other words around it.")]
+    #[error(
+        "The key contains a space. Paste only the key itself, without \"Bearer\" or other words around it."
+    )]
     ContainsSpace,
 }
 
@@ -128,7 +136,11 @@ mod tests {
             ("Bearer sk-abcdef", KeyInputError::ContainsSpace),
         ];
         for (input, expected) in cases {
-            assert_eq!(ApiKey::parse(input).err(), Some(expected), "input {input:?}");
+            assert_eq!(
+                ApiKey::parse(input).err(),
+                Some(expected),
+                "input {input:?}"
+            );
         }
         let huge = "a".repeat(MAX_KEY_BYTES + 1);
         assert_eq!(ApiKey::parse(&huge).err(), Some(KeyInputError::TooLong));
@@ -141,7 +153,10 @@ mod tests {
         let key = ApiKey::parse("sk-canary-0123456789").expect("valid key");
         assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
         assert_eq!(format!("{key}"), "[redacted]");
-        assert_eq!(format!("{:#?}", Some(&key)), "Some(\n    ApiKey([redacted]),\n)");
+        assert_eq!(
+            format!("{:#?}", Some(&key)),
+            "Some(\n    ApiKey([redacted]),\n)"
+        );
     }
 
     #[test]

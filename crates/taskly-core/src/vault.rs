@@ -5,6 +5,7 @@
 //! - replace: journal the new entry, write and read it back, swap the row to it in one
 //!   transaction (journaling the old entry), delete the old entry;
 //! - remove: mark the row `removing`, delete the credential, delete the row.
+//!
 //! `recovery` finishes or rolls back whatever a dead process left (see there).
 
 pub mod credentials;
@@ -132,10 +133,19 @@ impl Vault {
         Self::open_inner(config, Some(store)).await
     }
 
-    async fn open_inner(config: Config, injected_store: Option<Arc<dyn CredentialStore>>) -> Result<Self> {
+    async fn open_inner(
+        config: Config,
+        injected_store: Option<Arc<dyn CredentialStore>>,
+    ) -> Result<Self> {
         let db = Db::open(config.database_path()).await?;
         let http = crate::http::build_client(config.http)?;
-        Ok(Self { config, db, http, creds: OnceCell::new(), injected_store })
+        Ok(Self {
+            config,
+            db,
+            http,
+            creds: OnceCell::new(),
+            injected_store,
+        })
     }
 
     /// The account whose keys this vault holds.
@@ -164,7 +174,9 @@ impl Vault {
             .get_or_try_init(|| async {
                 let creds = match &self.injected_store {
                     Some(store) => Credentials::new(store.clone(), self.config.credential_timeout),
-                    None => Credentials::open(self.config.store, self.config.credential_timeout).await?,
+                    None => {
+                        Credentials::open(self.config.store, self.config.credential_timeout).await?
+                    }
                 };
                 recovery::recover(&self.db, &creds).await?;
                 Ok(creds)
@@ -176,23 +188,41 @@ impl Vault {
     pub async fn add(&self, new: NewKey) -> Result<KeySaved> {
         let spec = new.provider.spec();
         let label = clean_label(new.label.as_deref(), spec.name)?;
-        let base = BaseUrl::resolve(spec, new.base_url.as_deref(), self.override_for(new.provider))?;
+        let base = BaseUrl::resolve(
+            spec,
+            new.base_url.as_deref(),
+            self.override_for(new.provider),
+        )?;
         // The store first: without one nothing can be saved, and the key need not travel at all.
         let creds = self.credentials().await?;
-        let mut warnings = shape_warnings(new.provider, &new.secret);
-        let outcome = self.check(new.provider, &base, &new.secret, new.verify, &mut warnings).await?;
+        let warnings = shape_warnings(new.provider, &new.secret);
+        let outcome = self
+            .check(new.provider, &base, &new.secret, new.verify)
+            .await?;
 
         let id = new_key_id();
         let account = self.config.account.as_str().to_owned();
         let entry = entry_name(&account, &id, 0);
         let hint = mask(spec, &new.secret);
         let now = now_unix();
-        let row = Pending { id: id.clone(), account, provider: new.provider, label, base_url: base.as_str().to_owned(), hint, outcome, now };
+        let row = Pending {
+            id: id.clone(),
+            account,
+            provider: new.provider,
+            label,
+            base_url: base.as_str().to_owned(),
+            hint,
+            outcome,
+            now,
+        };
         self.db.call(move |conn| insert_pending(conn, &row)).await?;
         faults::checkpoint("add:after-pending-row").await;
 
         let secret = Arc::new(new.secret);
-        if let Err(err) = self.write_checked(creds, &entry, secret.clone(), spec.name).await {
+        if let Err(err) = self
+            .write_checked(creds, &entry, secret.clone(), spec.name)
+            .await
+        {
             self.abandon_add(&id, &entry).await;
             return Err(err);
         }
@@ -219,7 +249,11 @@ impl Vault {
         };
         tracing::info!(key = %id, provider = %new.provider, "key added");
         let key = self.get(&id).await?;
-        Ok(KeySaved { key, warnings, disabled })
+        Ok(KeySaved {
+            key,
+            warnings,
+            disabled,
+        })
     }
 
     /// The account's keys, by provider then age.
@@ -262,22 +296,33 @@ impl Vault {
         if let Some(secret) = update.secret {
             warnings.extend(shape_warnings(current.provider, &secret));
             let creds = self.credentials().await?;
-            let outcome = self.check(current.provider, &base, &secret, update.verify, &mut warnings).await?;
-            self.replace_secret(creds, &current, secret, &base, label, outcome).await?;
+            let outcome = self
+                .check(current.provider, &base, &secret, update.verify)
+                .await?;
+            self.replace_secret(creds, &current, secret, &base, label, outcome)
+                .await?;
         } else if moved || update.verify && update.base_url.is_some() {
             // A stored key goes to a new host only after it has been checked there (or the user
             // chose to save without checking, which sends nothing now).
             let creds = self.credentials().await?;
             let secret = self.read_secret_with(creds, &current).await?;
-            let outcome = self.check(current.provider, &base, &secret, update.verify, &mut warnings).await?;
+            let outcome = self
+                .check(current.provider, &base, &secret, update.verify)
+                .await?;
             let (id, base_text) = (current.id.clone(), base.as_str().to_owned());
             self.db
                 .call(move |conn| {
                     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                     set_outcome(&tx, &id, &outcome)?;
-                    tx.execute("UPDATE keys SET base_url = ?2, updated_at = ?3 WHERE id = ?1", params![id, base_text, now_unix()])?;
+                    tx.execute(
+                        "UPDATE keys SET base_url = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id, base_text, now_unix()],
+                    )?;
                     if let Some(label) = label {
-                        tx.execute("UPDATE keys SET label = ?2 WHERE id = ?1", params![id, label])?;
+                        tx.execute(
+                            "UPDATE keys SET label = ?2 WHERE id = ?1",
+                            params![id, label],
+                        )?;
                     }
                     tx.commit()?;
                     Ok(())
@@ -296,7 +341,11 @@ impl Vault {
                 .await?;
         }
         tracing::info!(key = %current.id, "key updated");
-        Ok(KeySaved { key: self.get(&current.id).await?, warnings, disabled: None })
+        Ok(KeySaved {
+            key: self.get(&current.id).await?,
+            warnings,
+            disabled: None,
+        })
     }
 
     /// Turns a key on (turning off the provider's other key) or off.
@@ -311,7 +360,10 @@ impl Vault {
                 let disabled = if enabled {
                     enable_in(&tx, &id)?
                 } else {
-                    tx.execute("UPDATE keys SET enabled = 0, updated_at = ?2 WHERE id = ?1", params![id, now_unix()])?;
+                    tx.execute(
+                        "UPDATE keys SET enabled = 0, updated_at = ?2 WHERE id = ?1",
+                        params![id, now_unix()],
+                    )?;
                     None
                 };
                 tx.commit()?;
@@ -320,7 +372,11 @@ impl Vault {
             .await?;
         let (id, disabled) = disabled;
         tracing::info!(key = %id, enabled, "key switched");
-        Ok(KeySaved { key: self.get(&id).await?, warnings: Vec::new(), disabled })
+        Ok(KeySaved {
+            key: self.get(&id).await?,
+            warnings: Vec::new(),
+            disabled,
+        })
     }
 
     /// Removes a key: its credential, then its row.
@@ -358,9 +414,13 @@ impl Vault {
             let _ = self
                 .db
                 .call(move |conn| {
-                    conn.execute("UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1", params![key_id])?;
+                    conn.execute(
+                        "UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1",
+                        params![key_id],
+                    )?;
                     if was_enabled {
-                        let _ = conn.execute("UPDATE keys SET enabled = 1 WHERE id = ?1", params![key_id]);
+                        let _ = conn
+                            .execute("UPDATE keys SET enabled = 1 WHERE id = ?1", params![key_id]);
                     }
                     Ok(())
                 })
@@ -369,7 +429,9 @@ impl Vault {
         }
         faults::checkpoint("remove:after-credential-delete").await;
         let key_id = current.id.clone();
-        self.db.call(move |conn| Ok(conn.execute("DELETE FROM keys WHERE id = ?1", params![key_id])?)).await?;
+        self.db
+            .call(move |conn| Ok(conn.execute("DELETE FROM keys WHERE id = ?1", params![key_id])?))
+            .await?;
         tracing::info!(key = %current.id, "key removed");
         Ok(current)
     }
@@ -380,17 +442,32 @@ impl Vault {
         let creds = self.credentials().await?;
         let secret = self.read_secret_with(creds, &current).await?;
         let base = BaseUrl::parse(&current.base_url)?;
-        let result = validate_key(&self.http, self.config.http.request, current.provider.spec(), &base, &secret).await;
+        let result = validate_key(
+            &self.http,
+            self.config.http.request,
+            current.provider.spec(),
+            &base,
+            &secret,
+        )
+        .await;
         let id = current.id.clone();
         match result {
             Ok(outcome) => {
-                self.db.call(move |conn| set_outcome(conn, &id, &outcome)).await?;
+                self.db
+                    .call(move |conn| set_outcome(conn, &id, &outcome))
+                    .await?;
                 self.get(&current.id).await
             }
             Err(err @ Error::InvalidKey { .. }) => {
                 let note = err.to_string();
-                let outcome = ValidationOutcome { status: Verification::Invalid, models: current.models.clone(), note: Some(note) };
-                self.db.call(move |conn| set_outcome(conn, &id, &outcome)).await?;
+                let outcome = ValidationOutcome {
+                    status: Verification::Invalid,
+                    models: current.models.clone(),
+                    note: Some(note),
+                };
+                self.db
+                    .call(move |conn| set_outcome(conn, &id, &outcome))
+                    .await?;
                 Err(err)
             }
             Err(err) => Err(err),
@@ -410,11 +487,18 @@ impl Vault {
         let generation: i64 = self
             .db
             .call(move |conn| {
-                Ok(conn.query_row("SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2", params![id, account], |r| r.get(0))?)
+                Ok(conn.query_row(
+                    "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2",
+                    params![id, account],
+                    |r| r.get(0),
+                )?)
             })
             .await?;
         let entry = entry_name(self.config.account.as_str(), &key.id, generation);
-        creds.read(entry).await?.ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })
+        creds
+            .read(entry)
+            .await?
+            .ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })
     }
 
     async fn check(
@@ -423,25 +507,40 @@ impl Vault {
         base: &BaseUrl,
         secret: &ApiKey,
         verify: bool,
-        warnings: &mut Vec<String>,
     ) -> Result<ValidationOutcome> {
         if !verify {
-            warnings.push("Saved without checking: the key is marked unverified until it is validated.".into());
             return Ok(ValidationOutcome {
                 status: Verification::Unverified,
                 models: Vec::new(),
-                note: Some("Saved without checking.".into()),
+                note: Some(
+                    "Saved without checking: it is marked unverified until you validate it.".into(),
+                ),
             });
         }
-        validate_key(&self.http, self.config.http.request, provider.spec(), base, secret).await
+        validate_key(
+            &self.http,
+            self.config.http.request,
+            provider.spec(),
+            base,
+            secret,
+        )
+        .await
     }
 
-    async fn write_checked(&self, creds: &Credentials, entry: &str, secret: Arc<ApiKey>, provider_name: &str) -> Result<()> {
+    async fn write_checked(
+        &self,
+        creds: &Credentials,
+        entry: &str,
+        secret: Arc<ApiKey>,
+        provider_name: &str,
+    ) -> Result<()> {
         let label = format!("Taskly Desktop: {provider_name} API key");
         creds.write(entry.to_owned(), secret.clone(), label).await?;
         match creds.read(entry.to_owned()).await? {
             Some(back) if back.same_as(&secret) => Ok(()),
-            _ => Err(Error::CredentialStoreMismatch { store: creds.kind() }),
+            _ => Err(Error::CredentialStoreMismatch {
+                store: creds.kind(),
+            }),
         }
     }
 
@@ -452,7 +551,15 @@ impl Vault {
             let _ = creds.delete(entry.to_owned()).await;
         }
         let id = id.to_owned();
-        let _ = self.db.call(move |conn| Ok(conn.execute("DELETE FROM keys WHERE id = ?1 AND state = 'pending'", params![id])?)).await;
+        let _ = self
+            .db
+            .call(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM keys WHERE id = ?1 AND state = 'pending'",
+                    params![id],
+                )?)
+            })
+            .await;
     }
 
     async fn replace_secret(
@@ -487,15 +594,36 @@ impl Vault {
             })
             .await?;
         let hint = mask(current.provider.spec(), &secret);
-        if let Err(err) = self.write_checked(creds, &new_entry, Arc::new(secret), current.provider.spec().name).await {
+        if let Err(err) = self
+            .write_checked(
+                creds,
+                &new_entry,
+                Arc::new(secret),
+                current.provider.spec().name,
+            )
+            .await
+        {
             let _ = creds.delete(new_entry.clone()).await;
             let e = new_entry.clone();
-            let _ = self.db.call(move |conn| Ok(conn.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![e])?)).await;
+            let _ = self
+                .db
+                .call(move |conn| {
+                    Ok(conn.execute(
+                        "DELETE FROM credential_cleanup WHERE entry = ?1",
+                        params![e],
+                    )?)
+                })
+                .await;
             return Err(err);
         }
         faults::checkpoint("replace:after-credential-write").await;
 
-        let (new_e, old_e, kid, base_text) = (new_entry.clone(), old_entry.clone(), id.clone(), base.as_str().to_owned());
+        let (new_e, old_e, kid, base_text) = (
+            new_entry.clone(),
+            old_entry.clone(),
+            id.clone(),
+            base.as_str().to_owned(),
+        );
         self.db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -522,12 +650,22 @@ impl Vault {
             })?;
         faults::checkpoint("replace:after-swap").await;
         creds.delete(old_entry.clone()).await?;
-        self.db.call(move |conn| Ok(conn.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![old_entry])?)).await?;
+        self.db
+            .call(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM credential_cleanup WHERE entry = ?1",
+                    params![old_entry],
+                )?)
+            })
+            .await?;
         Ok(())
     }
 
     fn override_for(&self, provider: ProviderId) -> Option<&str> {
-        self.config.base_url_overrides.get(&provider).map(String::as_str)
+        self.config
+            .base_url_overrides
+            .get(&provider)
+            .map(String::as_str)
     }
 
     /// The kind of store the vault uses, once opened.
@@ -548,7 +686,8 @@ struct Pending {
 }
 
 fn insert_pending(conn: &mut rusqlite::Connection, row: &Pending) -> Result<()> {
-    let models = serde_json::to_string(&row.outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
+    let models =
+        serde_json::to_string(&row.outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
     let verified_at = (row.outcome.status != Verification::Unverified).then_some(row.now);
     conn.execute(
         "INSERT INTO keys (id, account, provider, label, base_url, masked_hint, enabled, state, secret_generation, \
@@ -573,7 +712,8 @@ fn insert_pending(conn: &mut rusqlite::Connection, row: &Pending) -> Result<()> 
 }
 
 fn set_outcome(conn: &rusqlite::Connection, id: &str, outcome: &ValidationOutcome) -> Result<()> {
-    let models = serde_json::to_string(&outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
+    let models =
+        serde_json::to_string(&outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
     let now = now_unix();
     let verified_at = (outcome.status != Verification::Unverified).then_some(now);
     // A check that returned no model list (rate limited, quota) keeps the models we knew.
@@ -587,8 +727,11 @@ fn set_outcome(conn: &rusqlite::Connection, id: &str, outcome: &ValidationOutcom
 
 /// Enables `id`, disabling the provider's other enabled key; returns that key if there was one.
 fn enable_in(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<KeyInfo>> {
-    let (account, provider): (String, String) =
-        tx.query_row("SELECT account, provider FROM keys WHERE id = ?1 AND state = 'active'", params![id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (account, provider): (String, String) = tx.query_row(
+        "SELECT account, provider FROM keys WHERE id = ?1 AND state = 'active'",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let other: Option<String> = tx
         .query_row(
             "SELECT id FROM keys WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND id != ?3",
@@ -598,7 +741,10 @@ fn enable_in(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<KeyInfo>
         .optional()?;
     let now = now_unix();
     tx.execute("UPDATE keys SET enabled = 0, updated_at = ?4 WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND id != ?3", params![account, provider, id, now])?;
-    tx.execute("UPDATE keys SET enabled = 1, updated_at = ?2 WHERE id = ?1", params![id, now])?;
+    tx.execute(
+        "UPDATE keys SET enabled = 1, updated_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
     other.map(|other| get_in(tx, &account, &other)).transpose()
 }
 
@@ -621,7 +767,9 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<KeyInfo>> {
     let models: String = row.get(9)?;
     let base_url: String = row.get(3)?;
     let Ok(provider) = provider.parse::<ProviderId>() else {
-        return Ok(Err(Error::Database { detail: format!("unknown provider {provider:?} in the key list") }));
+        return Ok(Err(Error::Database {
+            detail: format!("unknown provider {provider:?} in the key list"),
+        }));
     };
     let spec = provider.spec();
     Ok(Ok(KeyInfo {
@@ -648,10 +796,14 @@ fn clean_label(label: Option<&str>, provider_name: &str) -> Result<String> {
         return Ok(format!("{provider_name} key"));
     };
     if label.chars().count() > MAX_LABEL_CHARS {
-        return Err(Error::InvalidLabel { reason: "is longer than 80 characters" });
+        return Err(Error::InvalidLabel {
+            reason: "is longer than 80 characters",
+        });
     }
     if label.chars().any(char::is_control) {
-        return Err(Error::InvalidLabel { reason: "must be a single line without control characters" });
+        return Err(Error::InvalidLabel {
+            reason: "must be a single line without control characters",
+        });
     }
     Ok(label.to_owned())
 }
@@ -664,7 +816,11 @@ fn shape_warnings(provider: ProviderId, secret: &ApiKey) -> Vec<String> {
     vec![format!(
         "{} keys usually start with {}; this one does not. Check that you picked the right provider.",
         spec.name,
-        spec.key_prefixes.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(" or ")
+        spec.key_prefixes
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect::<Vec<_>>()
+            .join(" or ")
     )]
 }
 

@@ -17,9 +17,15 @@ pub fn auth_headers(spec: &ProviderSpec, key: &ApiKey) -> Result<HeaderMap> {
             headers.insert(AUTHORIZATION, sensitive(&value)?);
         }
         AuthScheme::Header { name, extra } => {
-            headers.insert(HeaderName::from_static(name), sensitive(key.expose_secret())?);
+            headers.insert(
+                HeaderName::from_static(name),
+                sensitive(key.expose_secret())?,
+            );
             for (name, value) in extra {
-                headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+                headers.insert(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                );
             }
         }
     }
@@ -29,8 +35,9 @@ pub fn auth_headers(spec: &ProviderSpec, key: &ApiKey) -> Result<HeaderMap> {
 fn sensitive(value: &str) -> Result<HeaderValue> {
     // `ApiKey::parse` admits printable ASCII only, so this cannot fail for a parsed key; the
     // error path stays typed rather than panicking.
-    let mut value = HeaderValue::from_str(value)
-        .map_err(|_| Error::Internal("a key that passed input checks is not a valid header".into()))?;
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
+        Error::Internal("a key that passed input checks is not a valid header".into())
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -57,10 +64,17 @@ mod tests {
             };
             let value = headers.get(key_header).expect(key_header);
             assert!(value.is_sensitive(), "{id}");
-            let expected = if key_header == "authorization" { format!("Bearer {CANARY}") } else { CANARY.to_owned() };
+            let expected = if key_header == "authorization" {
+                format!("Bearer {CANARY}")
+            } else {
+                CANARY.to_owned()
+            };
             assert_eq!(value.to_str().expect("ascii"), expected);
             if id == ProviderId::Anthropic {
-                assert_eq!(headers.get("anthropic-version").expect("version"), "2023-06-01");
+                assert_eq!(
+                    headers.get("anthropic-version").expect("version"),
+                    "2023-06-01"
+                );
             }
         }
     }

@@ -16,7 +16,10 @@ impl BaseUrl {
     /// Checks a base URL against the policy above.
     pub fn parse(input: &str) -> Result<Self> {
         let raw = input.trim();
-        let invalid = |reason: &str| Error::InvalidBaseUrl { url: raw.to_owned(), reason: reason.to_owned() };
+        let invalid = |reason: &str| Error::InvalidBaseUrl {
+            url: raw.to_owned(),
+            reason: reason.to_owned(),
+        };
         let url = Url::parse(raw).map_err(|e| invalid(&format!("it is not a valid URL ({e})")))?;
         let host = url.host().ok_or_else(|| invalid("it has no host"))?;
         match url.scheme() {
@@ -27,7 +30,11 @@ impl BaseUrl {
                     "plain http:// is only allowed for this machine (localhost); use https://",
                 ));
             }
-            _ => return Err(invalid("only https:// (or http:// to localhost) is supported")),
+            _ => {
+                return Err(invalid(
+                    "only https:// (or http:// to localhost) is supported",
+                ));
+            }
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("it must not contain a user name or password"));
@@ -43,10 +50,17 @@ impl BaseUrl {
 
     /// Resolves the base URL for a new key: the user's, else the environment's override, else
     /// the registry default.
-    pub fn resolve(spec: &ProviderSpec, given: Option<&str>, override_url: Option<&str>) -> Result<Self> {
+    pub fn resolve(
+        spec: &ProviderSpec,
+        given: Option<&str>,
+        override_url: Option<&str>,
+    ) -> Result<Self> {
         match given.or(override_url).or(spec.default_base_url) {
             Some(url) => Self::parse(url),
-            None => Err(Error::BaseUrlRequired { provider: spec.name, example: spec.base_url_example }),
+            None => Err(Error::BaseUrlRequired {
+                provider: spec.name,
+                example: spec.base_url_example,
+            }),
         }
     }
 
@@ -98,7 +112,12 @@ mod tests {
             let url = BaseUrl::parse(ok).expect(ok);
             assert!(!url.as_str().ends_with('/'), "{ok}");
         }
-        assert_eq!(BaseUrl::parse("https://a.example/v1/").expect("ok").join("/models"), "https://a.example/v1/models");
+        assert_eq!(
+            BaseUrl::parse("https://a.example/v1/")
+                .expect("ok")
+                .join("/models"),
+            "https://a.example/v1/models"
+        );
     }
 
     #[test]
@@ -121,7 +140,12 @@ mod tests {
     #[test]
     fn resolve_prefers_given_then_override_then_default() {
         let spec = ProviderId::Openai.spec();
-        let given = BaseUrl::resolve(spec, Some("https://a.example/v1"), Some("https://b.example/v1")).expect("ok");
+        let given = BaseUrl::resolve(
+            spec,
+            Some("https://a.example/v1"),
+            Some("https://b.example/v1"),
+        )
+        .expect("ok");
         assert_eq!(given.as_str(), "https://a.example/v1");
         let over = BaseUrl::resolve(spec, None, Some("https://b.example/v1")).expect("ok");
         assert_eq!(over.as_str(), "https://b.example/v1");

@@ -30,7 +30,10 @@ impl ProviderErrorBody {
 
     /// Whether the message mentions `needle` (case-insensitive).
     pub fn message_mentions(&self, needle: &str) -> bool {
-        self.message.as_deref().is_some_and(|m| m.to_ascii_lowercase().contains(&needle.to_ascii_lowercase()))
+        self.message.as_deref().is_some_and(|m| {
+            m.to_ascii_lowercase()
+                .contains(&needle.to_ascii_lowercase())
+        })
     }
 
     /// The message, or a fallback.
@@ -44,8 +47,12 @@ impl ProviderErrorBody {
 pub fn parse(wire: WireFormat, body: &[u8], presented: Option<&ApiKey>) -> ProviderErrorBody {
     let Ok(json) = serde_json::from_slice::<Value>(body) else {
         let text = String::from_utf8_lossy(body);
-        let message = Some(scrub(&text, presented)).filter(|m| !m.is_empty() && !looks_like_html(m));
-        return ProviderErrorBody { message, ..Default::default() };
+        let message =
+            Some(scrub(&text, presented)).filter(|m| !m.is_empty() && !looks_like_html(m));
+        return ProviderErrorBody {
+            message,
+            ..Default::default()
+        };
     };
     // OpenAI-compatible: {"error": {"message", "type", "code"}}; some gateways: {"error": "text"}.
     // Anthropic: {"type": "error", "error": {"type", "message"}}.
@@ -58,14 +65,21 @@ pub fn parse(wire: WireFormat, body: &[u8], presented: Option<&ApiKey>) -> Provi
     }
     .or_else(|| json.get("message").and_then(Value::as_str))
     .or_else(|| json.get("detail").and_then(Value::as_str));
-    out.message = message.map(|m| scrub(m, presented)).filter(|m| !m.is_empty());
+    out.message = message
+        .map(|m| scrub(m, presented))
+        .filter(|m| !m.is_empty());
     for field in ["type", "code", "status"] {
         if let Some(code) = error.get(field).and_then(Value::as_str) {
             out.codes.push(code.to_ascii_lowercase());
         }
     }
     if wire == WireFormat::Gemini || error.get("details").is_some() {
-        for detail in error.get("details").and_then(Value::as_array).into_iter().flatten() {
+        for detail in error
+            .get("details")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(reason) = detail.get("reason").and_then(Value::as_str) {
                 out.codes.push(reason.to_ascii_lowercase());
             }
@@ -74,14 +88,18 @@ pub fn parse(wire: WireFormat, body: &[u8], presented: Option<&ApiKey>) -> Provi
             }
         }
     }
-    out.codes.retain(|c| c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.'));
+    out.codes.retain(|c| {
+        c.len() <= 64
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
+    });
     out
 }
 
 /// `"37s"` or `"1.5s"` → a duration (Google's `Duration` JSON form).
 fn parse_seconds(text: &str) -> Option<Duration> {
     let secs: f64 = text.trim().strip_suffix('s')?.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0 && secs < 86_400.0).then(|| Duration::from_secs_f64(secs))
+    (secs.is_finite() && (0.0..86_400.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -100,6 +118,11 @@ pub fn scrub(text: &str, presented: Option<&ApiKey>) -> String {
     let flush = |token: &mut String, out: &mut String| {
         if looks_like_key(token) {
             out.push_str("[redacted]");
+            // Keep the sentence's full stop, which the token swallowed.
+            out.extend(std::iter::repeat_n(
+                '.',
+                token.len() - token.trim_end_matches('.').len(),
+            ));
         } else {
             out.push_str(token);
         }
@@ -151,7 +174,12 @@ mod tests {
     fn reads_each_dialect() {
         let openai = br#"{"error":{"message":"Incorrect API key provided: sk-ab***wxyz. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;
         let parsed = parse(WireFormat::OpenaiCompatible, openai, None);
-        assert_eq!(parsed.message.as_deref(), Some("Incorrect API key provided: [redacted] You can find your API key at https://platform.openai.com/account/api-keys."));
+        assert_eq!(
+            parsed.message.as_deref(),
+            Some(
+                "Incorrect API key provided: [redacted]. You can find your API key at https://platform.openai.com/account/api-keys."
+            )
+        );
         assert!(parsed.has_code("invalid_api_key"));
 
         let anthropic = br#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#;
@@ -172,15 +200,29 @@ mod tests {
         let body = br#"{"error":{"message":"token my-gateway-token rejected; also saw sk-proj-abcdefgh12345678 and AIzaSyD0123456789abcdefXYZ"}}"#;
         let parsed = parse(WireFormat::OpenaiCompatible, body, Some(&key));
         let message = parsed.message.expect("message");
-        assert_eq!(message, "token [redacted] rejected; also saw [redacted] and [redacted]");
+        assert_eq!(
+            message,
+            "token [redacted] rejected; also saw [redacted] and [redacted]"
+        );
     }
 
     #[test]
     fn html_and_garbage_do_not_become_messages() {
-        assert_eq!(parse(WireFormat::OpenaiCompatible, b"<!DOCTYPE html><html>502</html>", None).message, None);
+        assert_eq!(
+            parse(
+                WireFormat::OpenaiCompatible,
+                b"<!DOCTYPE html><html>502</html>",
+                None
+            )
+            .message,
+            None
+        );
         let long = "x ".repeat(1000);
         let parsed = parse(WireFormat::OpenaiCompatible, long.as_bytes(), None);
-        assert_eq!(parsed.message.expect("text").chars().count(), MAX_MESSAGE_CHARS);
+        assert_eq!(
+            parsed.message.expect("text").chars().count(),
+            MAX_MESSAGE_CHARS
+        );
     }
 
     proptest! {

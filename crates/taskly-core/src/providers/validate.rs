@@ -54,9 +54,15 @@ impl Verification {
 
     /// Parses the stored name.
     pub fn from_stored(s: &str) -> Option<Self> {
-        [Self::Verified, Self::RateLimited, Self::QuotaExhausted, Self::Unverified, Self::Invalid]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Self::Verified,
+            Self::RateLimited,
+            Self::QuotaExhausted,
+            Self::Unverified,
+            Self::Invalid,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 
@@ -82,14 +88,23 @@ pub async fn validate_key(
     let url = base.join(spec.validation_path);
     let headers = auth::auth_headers(spec, key)?;
     tracing::debug!(provider = %spec.id, host = %base.host(), "validating key");
-    let response = client.get(&url).headers(headers).timeout(timeout).send().await;
+    let response = client
+        .get(&url)
+        .headers(headers)
+        .timeout(timeout)
+        .send()
+        .await;
     let response = match response {
         Ok(r) => r,
         Err(err) => return Err(transport_error(spec.id, base, timeout, &err)),
     };
     let status = response.status();
     let headers = response.headers().clone();
-    let limit = if status.is_success() { MAX_BODY } else { MAX_ERROR_BODY };
+    let limit = if status.is_success() {
+        MAX_BODY
+    } else {
+        MAX_ERROR_BODY
+    };
     let body = read_limited(response, limit)
         .await
         .map_err(|err| transport_error(spec.id, base, timeout, &err))?;
@@ -111,12 +126,19 @@ pub fn classify(
             status: status.as_u16(),
             detail: "the models list could not be read.".into(),
         })?;
-        return Ok(ValidationOutcome { status: Verification::Verified, models, note: None });
+        return Ok(ValidationOutcome {
+            status: Verification::Verified,
+            models,
+            note: None,
+        });
     }
     let parsed = error_body::parse(spec.wire, body, Some(key));
     let name = spec.name;
     if is_quota(spec.wire, status, &parsed) {
-        let billing = spec.billing_page.map(|p| format!(" ({p})")).unwrap_or_default();
+        let billing = spec
+            .billing_page
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
         return Ok(ValidationOutcome {
             status: Verification::QuotaExhausted,
             models: Vec::new(),
@@ -127,11 +149,15 @@ pub fn classify(
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
         let wait = retry_after(headers).or(parsed.retry_delay);
-        let wait_text = wait.map(|w| format!(" (try again in {} s)", w.as_secs().max(1))).unwrap_or_default();
+        let wait_text = wait
+            .map(|w| format!(" (try again in {} s)", w.as_secs().max(1)))
+            .unwrap_or_default();
         return Ok(ValidationOutcome {
             status: Verification::RateLimited,
             models: Vec::new(),
-            note: Some(format!("{name} accepted the key but is rate limiting it right now{wait_text}.")),
+            note: Some(format!(
+                "{name} accepted the key but is rate limiting it right now{wait_text}."
+            )),
         });
     }
     let invalid = status == StatusCode::UNAUTHORIZED
@@ -145,12 +171,17 @@ pub fn classify(
         });
     }
     if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
-        return Err(Error::EndpointNotFound { provider: spec.id, status: status.as_u16() });
+        return Err(Error::EndpointNotFound {
+            provider: spec.id,
+            status: status.as_u16(),
+        });
     }
     Err(Error::ProviderError {
         provider: spec.id,
         status: status.as_u16(),
-        detail: sentence(parsed.message_or(status.canonical_reason().unwrap_or("unexpected answer"))),
+        detail: sentence(
+            parsed.message_or(status.canonical_reason().unwrap_or("unexpected answer")),
+        ),
     })
 }
 
@@ -170,7 +201,7 @@ fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) ->
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let secs: f64 = value.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0 && secs < 86_400.0).then(|| Duration::from_secs_f64(secs))
+    (secs.is_finite() && (0.0..86_400.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
 }
 
 fn parse_models(kind: ModelList, body: &[u8]) -> Option<Vec<String>> {
@@ -197,7 +228,11 @@ fn parse_models(kind: ModelList, body: &[u8]) -> Option<Vec<String>> {
 }
 
 fn sentence(text: String) -> String {
-    if text.ends_with(['.', '!', '?', '…']) { text } else { format!("{text}.") }
+    if text.ends_with(['.', '!', '?', '…']) {
+        text
+    } else {
+        format!("{text}.")
+    }
 }
 
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> reqwest::Result<Vec<u8>> {
@@ -212,9 +247,17 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> reqwest:
     Ok(body)
 }
 
-fn transport_error(provider: ProviderId, base: &BaseUrl, timeout: Duration, err: &reqwest::Error) -> Error {
+fn transport_error(
+    provider: ProviderId,
+    base: &BaseUrl,
+    timeout: Duration,
+    err: &reqwest::Error,
+) -> Error {
     if err.is_timeout() {
-        return Error::ProviderTimeout { provider, after: timeout };
+        return Error::ProviderTimeout {
+            provider,
+            after: timeout,
+        };
     }
     // reqwest's Display names the URL, which holds no secret (keys never go in URLs); the
     // source chain says what failed (refused, DNS, TLS).
@@ -224,7 +267,11 @@ fn transport_error(provider: ProviderId, base: &BaseUrl, timeout: Duration, err:
         detail = e.to_string();
         source = e.source();
     }
-    Error::ProviderUnreachable { provider, host: base.host(), detail: error_body::scrub(&detail, None) }
+    Error::ProviderUnreachable {
+        provider,
+        host: base.host(),
+        detail: error_body::scrub(&detail, None),
+    }
 }
 
 #[cfg(test)]
@@ -236,22 +283,51 @@ mod tests {
         ApiKey::parse("sk-test-validate-0123456789").expect("valid")
     }
 
-    fn run(id: ProviderId, status: u16, headers: &[(&'static str, &str)], body: &str) -> Result<ValidationOutcome> {
+    fn run(
+        id: ProviderId,
+        status: u16,
+        headers: &[(&'static str, &str)],
+        body: &str,
+    ) -> Result<ValidationOutcome> {
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             map.insert(*name, HeaderValue::from_str(value).expect("header"));
         }
-        classify(id.spec(), StatusCode::from_u16(status).expect("status"), &map, body.as_bytes(), &key())
+        classify(
+            id.spec(),
+            StatusCode::from_u16(status).expect("status"),
+            &map,
+            body.as_bytes(),
+            &key(),
+        )
     }
 
     #[test]
     fn success_reads_models() {
-        let ok = run(ProviderId::Openai, 200, &[], r#"{"object":"list","data":[{"id":"gpt-4o"},{"id":"gpt-4o-mini"},{"id":"gpt-4o"}]}"#).expect("valid");
+        let ok = run(
+            ProviderId::Openai,
+            200,
+            &[],
+            r#"{"object":"list","data":[{"id":"gpt-4o"},{"id":"gpt-4o-mini"},{"id":"gpt-4o"}]}"#,
+        )
+        .expect("valid");
         assert_eq!(ok.status, Verification::Verified);
         assert_eq!(ok.models, ["gpt-4o", "gpt-4o-mini"]);
-        let gemini = run(ProviderId::Gemini, 200, &[], r#"{"models":[{"name":"models/gemini-2.5-flash"}]}"#).expect("valid");
+        let gemini = run(
+            ProviderId::Gemini,
+            200,
+            &[],
+            r#"{"models":[{"name":"models/gemini-2.5-flash"}]}"#,
+        )
+        .expect("valid");
         assert_eq!(gemini.models, ["gemini-2.5-flash"]);
-        let openrouter = run(ProviderId::Openrouter, 200, &[], r#"{"data":{"label":"x"}}"#).expect("valid");
+        let openrouter = run(
+            ProviderId::Openrouter,
+            200,
+            &[],
+            r#"{"data":{"label":"x"}}"#,
+        )
+        .expect("valid");
         assert!(openrouter.models.is_empty());
         assert!(run(ProviderId::Openai, 200, &[], "<html>").is_err());
     }
@@ -259,18 +335,37 @@ mod tests {
     #[test]
     fn each_class() {
         let err = run(ProviderId::Openai, 401, &[], r#"{"error":{"message":"Incorrect API key provided: sk-te***6789.","code":"invalid_api_key"}}"#).expect_err("invalid");
-        assert!(matches!(err, Error::InvalidKey { status: Some(401), .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidKey {
+                    status: Some(401),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(!err.to_string().contains("sk-te"), "{err}");
         let err = run(ProviderId::Gemini, 400, &[], r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#).expect_err("invalid");
         assert!(matches!(err, Error::InvalidKey { .. }));
-        let limited = run(ProviderId::Openai, 429, &[("retry-after", "20")], r#"{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}"#).expect("saved");
+        let limited = run(
+            ProviderId::Openai,
+            429,
+            &[("retry-after", "20")],
+            r#"{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}"#,
+        )
+        .expect("saved");
         assert_eq!(limited.status, Verification::RateLimited);
-        assert_eq!(limited.note.as_deref(), Some("OpenAI accepted the key but is rate limiting it right now (try again in 20 s)."));
+        assert_eq!(
+            limited.note.as_deref(),
+            Some("OpenAI accepted the key but is rate limiting it right now (try again in 20 s).")
+        );
         let quota = run(ProviderId::Openai, 429, &[], r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#).expect("saved");
         assert_eq!(quota.status, Verification::QuotaExhausted);
         let credit = run(ProviderId::Anthropic, 400, &[], r#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API."}}"#).expect("saved");
         assert_eq!(credit.status, Verification::QuotaExhausted);
-        let err = run(ProviderId::Openai, 503, &[], "<html>bad gateway</html>").expect_err("outage");
+        let err =
+            run(ProviderId::Openai, 503, &[], "<html>bad gateway</html>").expect_err("outage");
         assert!(matches!(err, Error::ProviderError { status: 503, .. }));
         let err = run(ProviderId::Custom, 404, &[], "").expect_err("wrong url");
         assert!(matches!(err, Error::EndpointNotFound { .. }));

@@ -55,9 +55,15 @@ impl StoreKind {
                  (e.g. install gnome-keyring and log in to a desktop session); on a headless machine \
                  see docs/troubleshooting.md, or set TASKLY_CREDENTIAL_STORE=keyutils (keys then vanish at reboot)."
             }
-            StoreKind::Keyutils => "Nothing was saved. Check that the kernel keyring is available to your session.",
-            StoreKind::Keychain => "Nothing was saved. Open Keychain Access and check your login keychain.",
-            StoreKind::WindowsCredentialManager => "Nothing was saved. Check that Credential Manager is available to your account.",
+            StoreKind::Keyutils => {
+                "Nothing was saved. Check that the kernel keyring is available to your session."
+            }
+            StoreKind::Keychain => {
+                "Nothing was saved. Open Keychain Access and check your login keychain."
+            }
+            StoreKind::WindowsCredentialManager => {
+                "Nothing was saved. Check that Credential Manager is available to your account."
+            }
             StoreKind::Mock => "Nothing was saved.",
         }
     }
@@ -68,7 +74,9 @@ impl StoreKind {
             StoreKind::SecretService => {
                 "Nothing was saved. Unlock your login keyring (e.g. in Seahorse, \"Passwords and Keys\") and try again."
             }
-            StoreKind::Keychain => "Nothing was saved. Unlock your login keychain and allow Taskly access when asked.",
+            StoreKind::Keychain => {
+                "Nothing was saved. Unlock your login keychain and allow Taskly access when asked."
+            }
             _ => "Nothing was saved. Unlock the store and try again.",
         }
     }
@@ -132,7 +140,10 @@ impl CredentialStore for KeyringStore {
     }
 
     fn survives_reboot(&self) -> bool {
-        matches!(self.inner.persistence(), keyring_core::CredentialPersistence::UntilDelete)
+        matches!(
+            self.inner.persistence(),
+            keyring_core::CredentialPersistence::UntilDelete
+        )
     }
 
     fn write(&self, entry: &str, secret: &ApiKey, label: &str) -> Result<(), StoreFailure> {
@@ -191,8 +202,12 @@ fn map_failure(kind: StoreKind, err: keyring_core::Error) -> StoreFailure {
             }
         }
         E::NoDefaultStore => StoreFailure::Unavailable("no credential store is configured".into()),
-        E::BadEncoding(_) | E::BadDataFormat(..) => StoreFailure::Failed("the stored secret is not readable".into()),
-        E::Ambiguous(entries) => StoreFailure::Failed(format!("{} entries match one key", entries.len())),
+        E::BadEncoding(_) | E::BadDataFormat(..) => {
+            StoreFailure::Failed("the stored secret is not readable".into())
+        }
+        E::Ambiguous(entries) => {
+            StoreFailure::Failed(format!("{} entries match one key", entries.len()))
+        }
         other => StoreFailure::Failed(short(&other.to_string())),
     }
 }
@@ -216,11 +231,17 @@ fn looks_like_no_service(text: &str) -> bool {
 
 fn short(text: &str) -> String {
     let text = text.trim();
-    if text.chars().count() > 240 { format!("{}…", text.chars().take(239).collect::<String>()) } else { text.to_owned() }
+    if text.chars().count() > 240 {
+        format!("{}…", text.chars().take(239).collect::<String>())
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Opens the store `choice` names. Blocking: it may connect to D-Bus.
-pub fn open_store(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+pub fn open_store(
+    choice: StoreChoice,
+) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
     platform::open(choice)
 }
 
@@ -228,7 +249,9 @@ pub fn open_store(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (Stor
 mod platform {
     use super::*;
 
-    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+    pub(super) fn open(
+        choice: StoreChoice,
+    ) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
         match choice {
             StoreChoice::Default | StoreChoice::SecretService => {
                 let kind = StoreKind::SecretService;
@@ -243,7 +266,8 @@ mod platform {
             }
             StoreChoice::Keyutils => {
                 let kind = StoreKind::Keyutils;
-                let store = linux_keyutils_keyring_store::Store::new().map_err(|e| (kind, map_failure(kind, e)))?;
+                let store = linux_keyutils_keyring_store::Store::new()
+                    .map_err(|e| (kind, map_failure(kind, e)))?;
                 Ok(Arc::new(KeyringStore::new(kind, store)))
             }
             other => Err((StoreKind::SecretService, wrong_os(other))),
@@ -255,11 +279,14 @@ mod platform {
 mod platform {
     use super::*;
 
-    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+    pub(super) fn open(
+        choice: StoreChoice,
+    ) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
         let kind = StoreKind::Keychain;
         match choice {
             StoreChoice::Default | StoreChoice::Keychain => {
-                let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| (kind, map_failure(kind, e)))?;
+                let store = apple_native_keyring_store::keychain::Store::new()
+                    .map_err(|e| (kind, map_failure(kind, e)))?;
                 Ok(Arc::new(KeyringStore::new(kind, store)))
             }
             other => Err((kind, wrong_os(other))),
@@ -271,11 +298,14 @@ mod platform {
 mod platform {
     use super::*;
 
-    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+    pub(super) fn open(
+        choice: StoreChoice,
+    ) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
         let kind = StoreKind::WindowsCredentialManager;
         match choice {
             StoreChoice::Default | StoreChoice::Windows => {
-                let store = windows_native_keyring_store::Store::new().map_err(|e| (kind, map_failure(kind, e)))?;
+                let store = windows_native_keyring_store::Store::new()
+                    .map_err(|e| (kind, map_failure(kind, e)))?;
                 Ok(Arc::new(KeyringStore::new(kind, store)))
             }
             other => Err((kind, wrong_os(other))),
@@ -287,14 +317,18 @@ mod platform {
 mod platform {
     use super::*;
 
-    pub(super) fn open(choice: StoreChoice) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
+    pub(super) fn open(
+        choice: StoreChoice,
+    ) -> Result<Arc<dyn CredentialStore>, (StoreKind, StoreFailure)> {
         Err((StoreKind::SecretService, wrong_os(choice)))
     }
 }
 
 #[allow(dead_code)] // unused on platforms where every choice is valid
 fn wrong_os(choice: StoreChoice) -> StoreFailure {
-    StoreFailure::Unavailable(format!("the {choice:?} store does not exist on this operating system"))
+    StoreFailure::Unavailable(format!(
+        "the {choice:?} store does not exist on this operating system"
+    ))
 }
 
 /// The async face of a store: every call on the blocking pool, bounded by a timeout.
@@ -340,7 +374,8 @@ impl Credentials {
     /// Writes `secret` under `entry`.
     pub async fn write(&self, entry: String, secret: Arc<ApiKey>, label: String) -> Result<()> {
         let store = self.store.clone();
-        self.call(move || store.write(&entry, &secret, &label)).await
+        self.call(move || store.write(&entry, &secret, &label))
+            .await
     }
 
     /// Reads `entry`.
@@ -366,7 +401,9 @@ impl Credentials {
         op: impl FnOnce() -> Result<T, StoreFailure> + Send + 'static,
     ) -> Result<T> {
         let kind = self.store.kind();
-        bounded(kind, self.timeout, op).await?.map_err(|failure| to_error(kind, failure))
+        bounded(kind, self.timeout, op)
+            .await?
+            .map_err(|failure| to_error(kind, failure))
     }
 }
 
@@ -380,8 +417,14 @@ async fn bounded<T: Send + 'static>(
     let task = tokio::task::spawn_blocking(op);
     match tokio::time::timeout(timeout, task).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(join)) => Err(Error::CredentialStoreFailed { store: kind, detail: format!("the store call crashed ({join})") }),
-        Err(_) => Err(Error::CredentialStoreTimeout { store: kind, after: timeout }),
+        Ok(Err(join)) => Err(Error::CredentialStoreFailed {
+            store: kind,
+            detail: format!("the store call crashed ({join})"),
+        }),
+        Err(_) => Err(Error::CredentialStoreTimeout {
+            store: kind,
+            after: timeout,
+        }),
     }
 }
 
@@ -415,7 +458,9 @@ mod tests {
             Err(StoreFailure::Locked("collection is locked".into()))
         }
         fn delete(&self, _: &str) -> Result<bool, StoreFailure> {
-            Err(StoreFailure::Unavailable("org.freedesktop.secrets was not provided by any .service files".into()))
+            Err(StoreFailure::Unavailable(
+                "org.freedesktop.secrets was not provided by any .service files".into(),
+            ))
         }
         fn list_entries(&self) -> Result<Option<Vec<String>>, StoreFailure> {
             Ok(None)
@@ -427,22 +472,40 @@ mod tests {
         let creds = Credentials::new(Arc::new(Hanging), Duration::from_millis(200));
         let key = Arc::new(ApiKey::parse("sk-hang-0123456789").expect("valid"));
         let started = std::time::Instant::now();
-        let err = creds.write("local:k:0".into(), key, "label".into()).await.expect_err("times out");
+        let err = creds
+            .write("local:k:0".into(), key, "label".into())
+            .await
+            .expect_err("times out");
         assert!(started.elapsed() < Duration::from_secs(2));
-        assert!(matches!(err, Error::CredentialStoreTimeout { .. }), "{err:?}");
-        assert!(matches!(creds.read("x".into()).await, Err(Error::CredentialStoreLocked { .. })));
-        assert!(matches!(creds.delete("x".into()).await, Err(Error::CredentialStoreUnavailable { .. })));
+        assert!(
+            matches!(err, Error::CredentialStoreTimeout { .. }),
+            "{err:?}"
+        );
+        assert!(matches!(
+            creds.read("x".into()).await,
+            Err(Error::CredentialStoreLocked { .. })
+        ));
+        assert!(matches!(
+            creds.delete("x".into()).await,
+            Err(Error::CredentialStoreUnavailable { .. })
+        ));
     }
 
     #[test]
     fn mock_store_round_trip_through_keyring_core() {
-        let store = KeyringStore::new(StoreKind::Mock, keyring_core::mock::Store::new().expect("mock"));
+        let store = KeyringStore::new(
+            StoreKind::Mock,
+            keyring_core::mock::Store::new().expect("mock"),
+        );
         let key = ApiKey::parse("sk-mock-0123456789").expect("valid");
         assert!(store.read("local:k_1:0").expect("read").is_none());
         store.write("local:k_1:0", &key, "label").expect("write");
         let back = store.read("local:k_1:0").expect("read").expect("present");
         assert!(back.same_as(&key));
-        assert_eq!(store.list_entries().expect("search"), Some(vec!["local:k_1:0".to_owned()]));
+        assert_eq!(
+            store.list_entries().expect("search"),
+            Some(vec!["local:k_1:0".to_owned()])
+        );
         assert_eq!(store.delete("local:k_1:0"), Ok(true));
         assert_eq!(store.delete("local:k_1:0"), Ok(false));
         assert!(store.read("local:k_1:0").expect("read").is_none());

@@ -38,7 +38,10 @@ impl Db {
         let conn = tokio::task::spawn_blocking(move || open_blocking(&for_task))
             .await
             .map_err(|e| Error::Internal(format!("database open task failed: {e}")))??;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
     }
 
     /// The file.
@@ -53,7 +56,9 @@ impl Db {
     ) -> Result<T> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| Error::Internal("database lock poisoned".into()))?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| Error::Internal("database lock poisoned".into()))?;
             f(&mut guard)
         })
         .await
@@ -66,26 +71,47 @@ fn open_blocking(path: &Path) -> Result<Connection> {
         create_private_dir(dir)?;
     }
     create_private_file(path)?;
-    let corrupt = |e: &rusqlite::Error| Error::DatabaseCorrupt { path: path.display().to_string(), detail: e.to_string() };
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let corrupt = |e: &rusqlite::Error| Error::DatabaseCorrupt {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    // The first read tells a damaged or foreign file apart before anything is written.
-    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
+    // The first read tells a damaged or foreign file apart before anything is written. One
+    // statement reads one snapshot, so a process migrating the file at this very moment is seen
+    // either before or after, never half way.
+    let (app_id, version, tables): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id()), \
+                    (SELECT user_version FROM pragma_user_version()), \
+                    (SELECT count(*) FROM sqlite_master)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(|e| corrupt(&e))?;
     if app_id != 0 && app_id != APPLICATION_ID {
-        return Err(Error::DatabaseCorrupt { path: path.display().to_string(), detail: "it belongs to another application".into() });
+        return Err(Error::DatabaseCorrupt {
+            path: path.display().to_string(),
+            detail: "it belongs to another application".into(),
+        });
     }
-    if app_id == 0 && version == 0 {
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
-        if tables > 0 {
-            return Err(Error::DatabaseCorrupt { path: path.display().to_string(), detail: "it is not a Taskly database".into() });
-        }
+    if app_id == 0 && version == 0 && tables > 0 {
+        return Err(Error::DatabaseCorrupt {
+            path: path.display().to_string(),
+            detail: "it is not a Taskly database".into(),
+        });
     }
     if version > SCHEMA_VERSION {
-        return Err(Error::DatabaseTooNew { found: version, supported: SCHEMA_VERSION });
+        return Err(Error::DatabaseTooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(path, e))?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| classify(path, e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&mut conn, version)?;
@@ -93,7 +119,11 @@ fn open_blocking(path: &Path) -> Result<Connection> {
 }
 
 fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(from).unwrap_or(0)) {
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(from).unwrap_or(0))
+    {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // Another process may have migrated while we waited for the write lock.
         let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -111,11 +141,15 @@ fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
 
 fn classify(path: &Path, err: rusqlite::Error) -> Error {
     match err.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-            Error::DatabaseCorrupt { path: path.display().to_string(), detail: err.to_string() }
-        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::DatabaseCorrupt {
+            path: path.display().to_string(),
+            detail: err.to_string(),
+        },
         Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
-            Error::DataDir { path: path.display().to_string(), detail: err.to_string() }
+            Error::DataDir {
+                path: path.display().to_string(),
+                detail: err.to_string(),
+            }
         }
         _ => Error::from(err),
     }
@@ -123,7 +157,10 @@ fn classify(path: &Path, err: rusqlite::Error) -> Error {
 
 /// Creates `dir` (and parents) readable by the user only.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
-    let fail = |e: std::io::Error| Error::DataDir { path: dir.display().to_string(), detail: e.to_string() };
+    let fail = |e: std::io::Error| Error::DataDir {
+        path: dir.display().to_string(),
+        detail: e.to_string(),
+    };
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -136,10 +173,10 @@ fn create_private_file(path: &Path) -> Result<()> {
     options.create(true).append(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|e| Error::DataDir { path: path.display().to_string(), detail: e.to_string() })
+    options.open(path).map(drop).map_err(|e| Error::DataDir {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -152,7 +189,12 @@ mod tests {
         let path = dir.path().join("data").join("taskly.db");
         let db = Db::open(path.clone()).await.expect("open");
         let (version, mode): (i64, String) = db
-            .call(|c| Ok((c.query_row("PRAGMA user_version", [], |r| r.get(0))?, c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)))
+            .call(|c| {
+                Ok((
+                    c.query_row("PRAGMA user_version", [], |r| r.get(0))?,
+                    c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?,
+                ))
+            })
             .await
             .expect("query");
         assert_eq!(version, SCHEMA_VERSION);
@@ -161,7 +203,11 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let file_mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
-            let dir_mode = std::fs::metadata(path.parent().expect("dir")).expect("meta").permissions().mode() & 0o777;
+            let dir_mode = std::fs::metadata(path.parent().expect("dir"))
+                .expect("meta")
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(file_mode, 0o600);
             assert_eq!(dir_mode, 0o700);
         }
@@ -175,21 +221,35 @@ mod tests {
         let newer = dir.path().join("newer.db");
         {
             let c = Connection::open(&newer).expect("open");
-            c.pragma_update(None, "application_id", APPLICATION_ID).expect("id");
-            c.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("v");
+            c.pragma_update(None, "application_id", APPLICATION_ID)
+                .expect("id");
+            c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .expect("v");
         }
         let before = std::fs::read(&newer).expect("read");
-        assert!(matches!(Db::open(newer.clone()).await, Err(Error::DatabaseTooNew { .. })));
+        assert!(matches!(
+            Db::open(newer.clone()).await,
+            Err(Error::DatabaseTooNew { .. })
+        ));
         assert_eq!(std::fs::read(&newer).expect("read"), before);
 
         let foreign = dir.path().join("foreign.db");
-        Connection::open(&foreign).expect("open").execute_batch("CREATE TABLE t (x)").expect("create");
-        assert!(matches!(Db::open(foreign).await, Err(Error::DatabaseCorrupt { .. })));
+        Connection::open(&foreign)
+            .expect("open")
+            .execute_batch("CREATE TABLE t (x)")
+            .expect("create");
+        assert!(matches!(
+            Db::open(foreign).await,
+            Err(Error::DatabaseCorrupt { .. })
+        ));
 
         let garbage = dir.path().join("garbage.db");
         let junk = vec![0x42u8; 8192];
         std::fs::write(&garbage, &junk).expect("write");
-        assert!(matches!(Db::open(garbage.clone()).await, Err(Error::DatabaseCorrupt { .. })));
+        assert!(matches!(
+            Db::open(garbage.clone()).await,
+            Err(Error::DatabaseCorrupt { .. })
+        ));
         assert_eq!(std::fs::read(&garbage).expect("read"), junk);
     }
 }

@@ -33,7 +33,11 @@ pub struct Repairs {
 #[derive(Debug)]
 enum Work {
     /// Delete `entry` from the credential store, then the key row `id`.
-    DropKey { id: String, entry: String, was_pending: bool },
+    DropKey {
+        id: String,
+        entry: String,
+        was_pending: bool,
+    },
     /// Delete `entry` from the credential store, then its cleanup row.
     DropEntry { entry: String },
 }
@@ -72,9 +76,19 @@ pub async fn recover(db: &Db, creds: &Credentials) -> Result<Repairs> {
     let mut repairs = Repairs::default();
     for item in work {
         match item {
-            Work::DropKey { id, entry, was_pending } => {
+            Work::DropKey {
+                id,
+                entry,
+                was_pending,
+            } => {
                 creds.delete(entry).await?;
-                db.call(move |conn| Ok(conn.execute("DELETE FROM keys WHERE id = ?1 AND state != 'active'", params![id])?)).await?;
+                db.call(move |conn| {
+                    Ok(conn.execute(
+                        "DELETE FROM keys WHERE id = ?1 AND state != 'active'",
+                        params![id],
+                    )?)
+                })
+                .await?;
                 if was_pending {
                     repairs.rolled_back += 1;
                 } else {
@@ -83,13 +97,22 @@ pub async fn recover(db: &Db, creds: &Credentials) -> Result<Repairs> {
             }
             Work::DropEntry { entry } => {
                 creds.delete(entry.clone()).await?;
-                db.call(move |conn| Ok(conn.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![entry])?)).await?;
+                db.call(move |conn| {
+                    Ok(conn.execute(
+                        "DELETE FROM credential_cleanup WHERE entry = ?1",
+                        params![entry],
+                    )?)
+                })
+                .await?;
                 repairs.cleaned += 1;
             }
         }
     }
     if repairs != Repairs::default() {
-        tracing::warn!(?repairs, "repaired changes left unfinished by a process that stopped");
+        tracing::warn!(
+            ?repairs,
+            "repaired changes left unfinished by a process that stopped"
+        );
     }
     Ok(repairs)
 }

@@ -1,0 +1,109 @@
+//! The command line, as clap sees it.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Manage your own AI provider keys for Taskly, check them, and diagnose problems.
+///
+/// Keys are kept in your system's credential store, never in a file and never sent to Taskly.
+#[derive(Debug, Parser)]
+#[command(name = "taskly", version, propagate_version = true)]
+pub struct Cli {
+    /// Print machine-readable JSON (errors too).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The Taskly account whose keys to use (default: the local profile).
+    #[arg(long, global = true, env = "TASKLY_ACCOUNT")]
+    pub account: Option<String>,
+    /// Also log to standard error (RUST_LOG sets the level).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list, change, switch and remove your AI keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// List the supported providers and where to get a key for each.
+    Providers,
+    /// Check the credential store, the data folder and the key list.
+    Doctor,
+}
+
+/// `taskly keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a key. The key is read from standard input or a hidden prompt, never from arguments.
+    Add(AddArgs),
+    /// List your keys (masked).
+    List,
+    /// Change a key's label or base URL, or replace its secret.
+    Update(UpdateArgs),
+    /// Use this key for its provider (switches off the provider's other key).
+    Enable(IdArg),
+    /// Stop using this key; requests go through Taskly again.
+    Disable(IdArg),
+    /// Delete a key from the credential store and the list.
+    Remove(RemoveArgs),
+    /// Check a stored key with its provider again.
+    Validate(IdArg),
+}
+
+/// `keys add`
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Provider id (see `taskly providers`), e.g. openai, anthropic, gemini.
+    #[arg(long, short)]
+    pub provider: String,
+    /// A name you will recognise, e.g. "Work".
+    #[arg(long, short)]
+    pub label: Option<String>,
+    /// The API's base URL (required for azure-openai and custom).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Save even if the provider cannot be reached now; the key is marked unverified.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Switch the key on right away.
+    #[arg(long)]
+    pub enable: bool,
+}
+
+/// `keys update`
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The key's id (see `taskly keys list`).
+    pub id: String,
+    /// New label.
+    #[arg(long, short)]
+    pub label: Option<String>,
+    /// New base URL; another host means the key is checked there first.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Replace the secret (read from standard input or a hidden prompt).
+    #[arg(long)]
+    pub replace_secret: bool,
+    /// Do not check with the provider; the key is marked unverified.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+/// A command that takes a key id.
+#[derive(Debug, Args)]
+pub struct IdArg {
+    /// The key's id (see `taskly keys list`).
+    pub id: String,
+}
+
+/// `keys remove`
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The key's id (see `taskly keys list`).
+    pub id: String,
+    /// Do not ask for confirmation (required when not run from a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+}

@@ -1,0 +1,30 @@
+//! Runs a parsed command against the core.
+
+mod doctor;
+mod keys;
+mod providers;
+
+use std::process::ExitCode;
+
+use taskly_core::{Config, Error, Vault};
+
+use crate::cli::{Cli, Command};
+
+/// Runs the command; the exit code on success (doctor reports problems with a non-zero code).
+pub async fn run(args: Cli) -> Result<ExitCode, Error> {
+    match args.command {
+        Command::Providers => providers::run(args.json),
+        Command::Keys(cmd) => {
+            let vault = open_vault(args.account.as_deref()).await?;
+            keys::run(&vault, cmd, args.json).await
+        }
+        Command::Doctor => {
+            let vault = open_vault(args.account.as_deref()).await?;
+            Ok(doctor::run(&vault, args.json).await)
+        }
+    }
+}
+
+async fn open_vault(account: Option<&str>) -> Result<Vault, Error> {
+    Vault::open(Config::from_env(account)?).await
+}

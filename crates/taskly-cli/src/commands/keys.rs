@@ -1,0 +1,193 @@
+//! `taskly keys …`: each subcommand is one vault call and its output.
+
+use std::process::ExitCode;
+
+use taskly_core::vault::{KeySaved, KeyUpdate};
+use taskly_core::{Error, NewKey, ProviderId, Vault};
+
+use crate::cli::KeysCommand;
+use crate::{output, secret_input};
+
+pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode, Error> {
+    match cmd {
+        KeysCommand::Add(args) => {
+            let provider: ProviderId =
+                args.provider.parse().map_err(|_| Error::UnknownProvider {
+                    name: args.provider.clone(),
+                })?;
+            let secret = secret_input::read_key(&format!("your {} key", provider.spec().name))?;
+            let saved = vault
+                .add(NewKey {
+                    provider,
+                    label: args.label,
+                    base_url: args.base_url,
+                    secret,
+                    verify: !args.no_verify,
+                    enable: args.enable,
+                })
+                .await?;
+            report_saved(&saved, json, "Saved");
+            if !json && !saved.key.enabled {
+                output::line(format!(
+                    "It is switched off. Turn it on with: taskly keys enable {}",
+                    saved.key.id
+                ));
+            }
+        }
+        KeysCommand::List => {
+            let keys = vault.list().await?;
+            if json {
+                output::json(&serde_json::json!({ "account": vault.account(), "keys": keys }));
+            } else if keys.is_empty() {
+                output::line("No keys yet. Add one with: taskly keys add --provider openai");
+            } else {
+                output::line(output::key_table(&keys));
+            }
+        }
+        KeysCommand::Update(args) => {
+            let current = vault.get(&args.id).await?;
+            let secret = if args.replace_secret {
+                Some(secret_input::read_key(&format!(
+                    "the new {} key",
+                    current.provider_name
+                ))?)
+            } else {
+                None
+            };
+            let update = KeyUpdate {
+                label: args.label,
+                base_url: args.base_url,
+                secret,
+                verify: !args.no_verify,
+            };
+            let saved = vault.update(&args.id, update).await?;
+            report_saved(&saved, json, "Updated");
+        }
+        KeysCommand::Enable(args) => {
+            let saved = vault.set_enabled(&args.id, true).await?;
+            report_switch(&saved, json, "Switched on");
+            if !json {
+                output::line(format!(
+                    "Requests to {} now use this key.",
+                    saved.key.provider_name
+                ));
+            }
+        }
+        KeysCommand::Disable(args) => {
+            let saved = vault.set_enabled(&args.id, false).await?;
+            report_switch(&saved, json, "Switched off");
+            if !json {
+                output::line(format!(
+                    "Requests to {} now go through Taskly.",
+                    saved.key.provider_name
+                ));
+            }
+        }
+        KeysCommand::Remove(args) => {
+            let current = vault.get(&args.id).await?;
+            if !args.yes {
+                match secret_input::confirm(&format!(
+                    "Remove {}? This deletes it from your credential store.",
+                    output::describe(&current)
+                )) {
+                    Some(true) => {}
+                    Some(false) => {
+                        output::line("Nothing removed.");
+                        return Ok(ExitCode::from(1));
+                    }
+                    None => {
+                        return Err(Error::ConfirmationRequired {
+                            what: "Removing a key",
+                        });
+                    }
+                }
+            }
+            let removed = vault.remove(&args.id).await?;
+            if json {
+                output::json(&serde_json::json!({ "removed": removed }));
+            } else {
+                output::line(format!(
+                    "Removed {} ({}).",
+                    output::describe(&removed),
+                    removed.id
+                ));
+            }
+        }
+        KeysCommand::Validate(args) => {
+            let key = vault.validate(&args.id).await?;
+            if json {
+                output::json(&key);
+            } else {
+                output::line(format!(
+                    "{}: {}{}",
+                    output::describe(&key),
+                    key.verification.as_str().replace('_', " "),
+                    models_suffix(&key.models)
+                ));
+                if let Some(note) = &key.verification_note {
+                    output::line(note);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_saved(saved: &KeySaved, json: bool, verb: &str) {
+    if json {
+        output::json(saved);
+        return;
+    }
+    for warning in &saved.warnings {
+        output::warning(warning);
+    }
+    let key = &saved.key;
+    output::line(format!(
+        "{verb} {} as {}: {}{}.",
+        output::describe(key),
+        key.id,
+        key.verification.as_str().replace('_', " "),
+        models_suffix(&key.models)
+    ));
+    if let Some(note) = key
+        .verification_note
+        .as_deref()
+        .filter(|_| key.verification.as_str() != "verified")
+    {
+        output::line(note);
+    }
+    if let Some(other) = &saved.disabled {
+        output::line(format!(
+            "Switched off {} ({}): one key per provider is on at a time.",
+            output::describe(other),
+            other.id
+        ));
+    }
+}
+
+fn report_switch(saved: &KeySaved, json: bool, verb: &str) {
+    if json {
+        output::json(saved);
+        return;
+    }
+    output::line(format!(
+        "{verb} {} ({}).",
+        output::describe(&saved.key),
+        saved.key.id
+    ));
+    if let Some(other) = &saved.disabled {
+        output::line(format!(
+            "Switched off {} ({}): one key per provider is on at a time.",
+            output::describe(other),
+            other.id
+        ));
+    }
+}
+
+fn models_suffix(models: &[String]) -> String {
+    match models.len() {
+        0 => String::new(),
+        1 => ", 1 model available".into(),
+        n => format!(", {n} models available"),
+    }
+}

@@ -1,0 +1,136 @@
+//! Printing results and errors, as text for people or JSON for scripts.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use taskly_core::{Error, ErrorCode, KeyInfo};
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn json<T: Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(err) => eprintln!("error[internal]: cannot write JSON: {err}"),
+    }
+}
+
+/// A line for people on stdout.
+pub fn line(text: impl AsRef<str>) {
+    println!("{}", text.as_ref());
+}
+
+/// A warning for people on stderr.
+pub fn warning(text: impl AsRef<str>) {
+    eprintln!("warning: {}", text.as_ref());
+}
+
+/// Prints an error: `error[code]: message` on stderr, or `{"error": {...}}` on stdout.
+pub fn print_error(err: &Error, as_json: bool) {
+    if as_json {
+        json(&serde_json::json!({ "error": err.payload() }));
+    } else {
+        let payload = err.payload();
+        let code = serde_json::to_value(payload.code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        eprintln!("error[{code}]: {}", payload.message);
+        if let Some(link) = payload.link {
+            eprintln!("  see: {link}");
+        }
+    }
+}
+
+/// Exit codes by kind of failure: 2 input, 3 credential store, 4 provider, 5 not found, 1 other.
+pub fn exit_code(err: &Error) -> ExitCode {
+    use ErrorCode as C;
+    let code = match err.code() {
+        C::InvalidKeyInput
+        | C::UnknownProvider
+        | C::InvalidBaseUrl
+        | C::BaseUrlRequired
+        | C::InvalidLabel
+        | C::InvalidAccount
+        | C::InvalidConfig
+        | C::ConfirmationRequired => 2,
+        C::CredentialStoreUnavailable
+        | C::CredentialStoreLocked
+        | C::CredentialStoreTimeout
+        | C::CredentialStoreFailed
+        | C::CredentialMissing => 3,
+        C::InvalidKey
+        | C::ProviderUnreachable
+        | C::ProviderTimeout
+        | C::EndpointNotFound
+        | C::ProviderError => 4,
+        C::KeyNotFound => 5,
+        _ => 1,
+    };
+    ExitCode::from(code)
+}
+
+/// The key table of `keys list`.
+pub fn key_table(keys: &[KeyInfo]) -> String {
+    let mut rows = vec![
+        [
+            "ID",
+            "PROVIDER",
+            "LABEL",
+            "KEY",
+            "STATUS",
+            "ON",
+            "LAST USED",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for key in keys {
+        rows.push(vec![
+            key.id.clone(),
+            key.provider_name.to_owned(),
+            key.label.clone(),
+            key.masked.clone(),
+            key.verification.as_str().replace('_', " "),
+            if key.enabled { "on" } else { "off" }.to_owned(),
+            key.last_used_at.clone().unwrap_or_else(|| "never".into()),
+        ]);
+    }
+    let mut text = table(&rows);
+    for key in keys.iter().filter(|k| k.custom_base_url) {
+        text.push_str(&format!("\n{} sends requests to {}", key.id, key.base_url));
+    }
+    text
+}
+
+/// Left-aligned columns separated by two spaces, widths by character count.
+pub fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    rows.iter()
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| format!("{cell}{}", " ".repeat(widths[c] - cell.chars().count())))
+                .collect();
+            cells.join("  ").trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One sentence describing a key, e.g. `OpenAI key "Work" (sk-…a1b2)`.
+pub fn describe(key: &KeyInfo) -> String {
+    format!(
+        "{} key \"{}\" ({})",
+        key.provider_name, key.label, key.masked
+    )
+}

@@ -1,0 +1,27 @@
+//! End-to-end tests of the `taskly` binary against the real Secret Service (a private GNOME
+//! Keyring per test) and the loopback fake provider. One test binary, one module per concern.
+#![allow(clippy::expect_used)]
+
+#[path = "cli/support.rs"]
+mod support;
+
+#[path = "cli/accounts.rs"]
+mod accounts;
+#[path = "cli/canary.rs"]
+mod canary;
+#[path = "cli/concurrency.rs"]
+mod concurrency;
+#[path = "cli/crash_recovery.rs"]
+mod crash_recovery;
+#[path = "cli/credential_store.rs"]
+mod credential_store;
+#[path = "cli/doctor.rs"]
+mod doctor;
+#[path = "cli/input_hygiene.rs"]
+mod input_hygiene;
+#[path = "cli/round_trip.rs"]
+mod round_trip;
+#[path = "cli/snapshots.rs"]
+mod snapshots;
+#[path = "cli/validation.rs"]
+mod validation;
