@@ -19,7 +19,8 @@ pub fn read_key(what: &str) -> Result<ApiKey, Error> {
                 .map_err(|e| Error::Internal(format!("cannot read from the terminal: {e}")))?,
         )
     } else {
-        let mut bytes = Zeroizing::new(Vec::new());
+        // Sized up front so reading never reallocates and leaves copies of the key behind.
+        let mut bytes = Zeroizing::new(Vec::with_capacity(READ_LIMIT as usize + 1));
         stdin
             .lock()
             .take(READ_LIMIT + 1)

@@ -32,6 +32,9 @@ pub struct DoctorReport {
     pub missing_secrets: Vec<String>,
     /// Credential entries of this account with no key row (left alone; remove them by hand).
     pub orphaned_credentials: Vec<String>,
+    /// Whether the orphan check ran: `done`, `not_supported` (the store cannot list its
+    /// entries) or `skipped` (the key list could not be read).
+    pub orphan_check: &'static str,
     /// Whether everything is in order.
     pub healthy: bool,
 }
@@ -74,6 +77,7 @@ pub async fn run(vault: &Vault) -> DoctorReport {
         keys: 0,
         missing_secrets: Vec::new(),
         orphaned_credentials: Vec::new(),
+        orphan_check: "skipped",
         healthy: false,
     };
     report.schema_version = vault
@@ -81,7 +85,14 @@ pub async fn run(vault: &Vault) -> DoctorReport {
         .call(|conn| Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
         .await
         .unwrap_or(0);
-    let keys = vault.list().await.unwrap_or_default();
+    let keys = match vault.list().await {
+        Ok(keys) => keys,
+        Err(err) => {
+            // Without the key list every credential would look orphaned: report and stop.
+            report.credential_store.error = Some(err.payload());
+            return report;
+        }
+    };
     report.keys = keys.len();
 
     let creds = match vault.credentials().await {
@@ -106,7 +117,6 @@ pub async fn run(vault: &Vault) -> DoctorReport {
     }
     store.working = true;
 
-    let mut expected = Vec::new();
     for key in &keys {
         match vault.read_secret(&key.id).await {
             Ok(_) => {}
@@ -116,18 +126,29 @@ pub async fn run(vault: &Vault) -> DoctorReport {
                 return report;
             }
         }
-        let generation = current_generation(vault, &key.id).await.unwrap_or(0);
-        expected.push(entry_name(&account, &key.id, generation));
     }
+    // Every entry a row or the journal accounts for, in any state: a change under way in
+    // another process is not an orphan.
+    let Ok(expected) = known_entries(vault, &account).await else {
+        return report;
+    };
     let prefix = format!("{account}:");
-    if let Ok(Some(entries)) = creds.list_entries().await {
-        report.orphaned_credentials = entries
-            .into_iter()
-            .filter(|e| {
-                e.starts_with(&prefix) && !e.ends_with(":doctor-probe") && !expected.contains(e)
-            })
-            .collect();
-        report.orphaned_credentials.sort();
+    match creds.list_entries().await {
+        Ok(Some(entries)) => {
+            report.orphaned_credentials = entries
+                .into_iter()
+                .filter(|e| {
+                    e.starts_with(&prefix) && !e.ends_with(":doctor-probe") && !expected.contains(e)
+                })
+                .collect();
+            report.orphaned_credentials.sort();
+            report.orphan_check = "done";
+        }
+        Ok(None) => report.orphan_check = "not_supported",
+        Err(err) => {
+            report.credential_store.error = Some(err.payload());
+            return report;
+        }
     }
     report.healthy = report.missing_secrets.is_empty() && report.orphaned_credentials.is_empty();
     report
@@ -157,16 +178,25 @@ async fn round_trip(vault: &Vault, account: &str) -> Result<(), Error> {
     }
 }
 
-async fn current_generation(vault: &Vault, id: &str) -> Result<i64, Error> {
-    let id = id.to_owned();
+async fn known_entries(vault: &Vault, account: &str) -> Result<Vec<String>, Error> {
+    let account = account.to_owned();
     vault
         .db()
         .call(move |conn| {
-            Ok(conn.query_row(
-                "SELECT secret_generation FROM keys WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )?)
+            let mut entries = Vec::new();
+            let mut stmt =
+                conn.prepare("SELECT id, secret_generation FROM keys WHERE account = ?1")?;
+            for row in stmt.query_map([&account], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })? {
+                let (id, generation) = row?;
+                entries.push(entry_name(&account, &id, generation));
+            }
+            let mut stmt = conn.prepare("SELECT entry FROM credential_cleanup")?;
+            for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                entries.push(row?);
+            }
+            Ok(entries)
         })
         .await
 }

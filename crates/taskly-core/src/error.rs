@@ -88,7 +88,7 @@ pub enum Error {
     },
     /// Any other failure of the store.
     #[error(
-        "Your system's credential store ({store}) failed: {detail}. Nothing was saved; try again, and run `taskly doctor` if it keeps failing."
+        "Your system's credential store ({store}) failed: {detail}. Try again, and run `taskly doctor` if it keeps failing."
     )]
     CredentialStoreFailed {
         /// Which store.
@@ -98,7 +98,7 @@ pub enum Error {
     },
     /// The store answered, but the secret we wrote did not read back the same.
     #[error(
-        "Your system's credential store ({store}) did not keep the key (it read back differently). Nothing was saved."
+        "Your system's credential store ({store}) did not keep the key (it read back differently), so it was not saved. Try again; run `taskly doctor` if it keeps failing."
     )]
     CredentialStoreMismatch {
         /// Which store.
@@ -204,6 +204,138 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The upstream refused the request for its rate limit.
+    #[error("{upstream} is rate limiting {whose} right now{wait}. {advice}", whose = upstream.whose(), wait = wait_text(*.retry_after), advice = rate_advice(*.retry_after))]
+    RateLimited {
+        /// Who answered.
+        upstream: Upstream,
+        /// How long to wait, if the answer said.
+        retry_after: Option<Duration>,
+    },
+    /// The account behind the key is out of quota or credit.
+    #[error("{upstream} says {whose} is out of quota or credit: {detail} Check your plan and billing with {upstream}.", whose = upstream.whose())]
+    QuotaExhausted {
+        /// Who answered.
+        upstream: Upstream,
+        /// The upstream's words, scrubbed.
+        detail: String,
+    },
+    /// The model is not available to this key (or does not exist).
+    #[error("The model {model:?} is not available {via}: {detail} Pick another model.", via = upstream.via())]
+    ModelNotAvailable {
+        /// Who answered.
+        upstream: Upstream,
+        /// The model asked for.
+        model: String,
+        /// The upstream's words, scrubbed.
+        detail: String,
+    },
+    /// A 5xx or overload answer.
+    #[error(
+        "{upstream} is having trouble (HTTP {status}): {detail} This is not about your key; try again in a moment."
+    )]
+    UpstreamOutage {
+        /// Who answered.
+        upstream: Upstream,
+        /// HTTP status.
+        status: u16,
+        /// The upstream's words, scrubbed.
+        detail: String,
+    },
+    /// The request was refused for another reason (400 and the like).
+    #[error("{upstream} refused the request (HTTP {status}): {detail}")]
+    RequestRefused {
+        /// Who answered.
+        upstream: Upstream,
+        /// HTTP status.
+        status: u16,
+        /// The upstream's words, scrubbed.
+        detail: String,
+    },
+    /// The network failed before an answer came.
+    #[error("Could not reach {upstream} at {host}: {detail}. Check your connection and try again.")]
+    NetworkError {
+        /// Who we tried.
+        upstream: Upstream,
+        /// The host.
+        host: String,
+        /// What failed.
+        detail: String,
+    },
+    /// No answer (or no next piece of it) in time.
+    #[error("{upstream} did not answer in time (no {phase} within {secs} s). Try again.", secs = after.as_secs_f32())]
+    UpstreamTimeout {
+        /// Who we waited for.
+        upstream: Upstream,
+        /// What we waited for: "response", "first token", "next token".
+        phase: &'static str,
+        /// How long.
+        after: Duration,
+    },
+    /// The answer stopped before its end.
+    #[error(
+        "The answer from {upstream} stopped half way ({detail}). What arrived is kept; try again for the rest."
+    )]
+    StreamCut {
+        /// Who was answering.
+        upstream: Upstream,
+        /// What happened.
+        detail: String,
+        /// The text that arrived before the cut (the user's own conversation, never logged).
+        partial: String,
+    },
+    /// An answer we could not read.
+    #[error("{upstream} sent an answer Taskly could not read: {detail}.")]
+    BadResponse {
+        /// Who answered.
+        upstream: Upstream,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The Taskly proxy refused our Taskly token.
+    #[error(
+        "Taskly refused the sign-in token ({detail}). Sign in again, or set TASKLY_PROXY_TOKEN."
+    )]
+    ProxyTokenRejected {
+        /// The proxy's words, scrubbed.
+        detail: String,
+    },
+    /// No Taskly token to call the proxy with.
+    #[error(
+        "There is no Taskly sign-in to send this request through Taskly. Sign in, set TASKLY_PROXY_TOKEN, or switch on a personal key for this provider."
+    )]
+    ProxyTokenMissing,
+    /// A configuration that would send a personal key to a Taskly host.
+    #[error(
+        "Refused: {reason}. Your key is never sent to Taskly; fix the base URL or TASKLY_PROXY_URL."
+    )]
+    UnsafeRoute {
+        /// Why.
+        reason: String,
+    },
+    /// A hard budget for this key is used up.
+    #[error("The {period} budget of {limit} for key {key_id} is used up (spent about {spent}). Raise it with `taskly keys budget {key_id}`, or wait for the next {period_unit}.", limit = usd(*.limit_usd), spent = usd(*.spent_usd), period_unit = if *.period == "daily" { "day" } else { "month" })]
+    BudgetExceeded {
+        /// The key.
+        key_id: String,
+        /// "daily" or "monthly".
+        period: &'static str,
+        /// Estimated spend in that period.
+        spent_usd: f64,
+        /// The hard limit.
+        limit_usd: f64,
+    },
+    /// The user cancelled.
+    #[error("Cancelled.")]
+    Cancelled,
+    /// Another process (the app or the CLI) changed the same key at the same moment.
+    #[error(
+        "The key {id} was changed elsewhere (in the app or another `taskly`) while this ran; nothing was changed here. Try again."
+    )]
+    ConcurrentChange {
+        /// The key.
+        id: String,
+    },
     /// A destructive action was asked for where nobody can confirm it.
     #[error("{what} needs confirmation: run it from a terminal, or pass --yes.")]
     ConfirmationRequired {
@@ -244,6 +376,21 @@ pub enum ErrorCode {
     DatabaseCorrupt,
     InvalidConfig,
     ConfirmationRequired,
+    ConcurrentChange,
+    RateLimited,
+    QuotaExhausted,
+    ModelNotAvailable,
+    UpstreamOutage,
+    RequestRefused,
+    NetworkError,
+    UpstreamTimeout,
+    StreamCut,
+    BadResponse,
+    ProxyTokenRejected,
+    ProxyTokenMissing,
+    UnsafeRoute,
+    BudgetExceeded,
+    Cancelled,
     Internal,
 }
 
@@ -265,6 +412,12 @@ pub enum ErrorAction {
     UpdateApp,
     CheckDataDir,
     ReportBug,
+    WaitAndRetry,
+    CheckBilling,
+    PickModel,
+    SignIn,
+    RaiseBudget,
+    None,
 }
 
 /// The JSON form of an error, as it crosses IPC and the CLI's `--json`.
@@ -282,6 +435,15 @@ pub struct ErrorPayload {
     /// A page that helps (key page, billing page).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<&'static str>,
+    /// Whether the error came from Taskly's proxy rather than the provider.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub via_taskly: bool,
+    /// Seconds to wait before retrying, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    /// The part of an answer that arrived before a cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_text: Option<String>,
 }
 
 impl Error {
@@ -314,6 +476,21 @@ impl Error {
             Error::DatabaseCorrupt { .. } => C::DatabaseCorrupt,
             Error::InvalidConfig { .. } => C::InvalidConfig,
             Error::ConfirmationRequired { .. } => C::ConfirmationRequired,
+            Error::ConcurrentChange { .. } => C::ConcurrentChange,
+            Error::RateLimited { .. } => C::RateLimited,
+            Error::QuotaExhausted { .. } => C::QuotaExhausted,
+            Error::ModelNotAvailable { .. } => C::ModelNotAvailable,
+            Error::UpstreamOutage { .. } => C::UpstreamOutage,
+            Error::RequestRefused { .. } => C::RequestRefused,
+            Error::NetworkError { .. } => C::NetworkError,
+            Error::UpstreamTimeout { .. } => C::UpstreamTimeout,
+            Error::StreamCut { .. } => C::StreamCut,
+            Error::BadResponse { .. } => C::BadResponse,
+            Error::ProxyTokenRejected { .. } => C::ProxyTokenRejected,
+            Error::ProxyTokenMissing => C::ProxyTokenMissing,
+            Error::UnsafeRoute { .. } => C::UnsafeRoute,
+            Error::BudgetExceeded { .. } => C::BudgetExceeded,
+            Error::Cancelled => C::Cancelled,
             Error::Internal(_) => C::Internal,
         }
     }
@@ -346,6 +523,20 @@ impl Error {
             | Error::ProviderError { .. } => A::RetryOrSaveWithoutChecking,
             Error::DataDir { .. } | Error::DatabaseCorrupt { .. } => A::CheckDataDir,
             Error::DatabaseTooNew { .. } => A::UpdateApp,
+            Error::ConcurrentChange { .. } => A::Retry,
+            Error::RateLimited { .. } => A::WaitAndRetry,
+            Error::QuotaExhausted { .. } => A::CheckBilling,
+            Error::ModelNotAvailable { .. } => A::PickModel,
+            Error::UpstreamOutage { .. }
+            | Error::NetworkError { .. }
+            | Error::UpstreamTimeout { .. }
+            | Error::StreamCut { .. }
+            | Error::BadResponse { .. } => A::Retry,
+            Error::RequestRefused { .. } => A::ReportBug,
+            Error::ProxyTokenRejected { .. } | Error::ProxyTokenMissing => A::SignIn,
+            Error::UnsafeRoute { .. } => A::CheckBaseUrl,
+            Error::BudgetExceeded { .. } => A::RaiseBudget,
+            Error::Cancelled => A::None,
             Error::Internal(_) => A::ReportBug,
         }
     }
@@ -358,6 +549,22 @@ impl Error {
             | Error::ProviderTimeout { provider, .. }
             | Error::EndpointNotFound { provider, .. }
             | Error::ProviderError { provider, .. } => Some(*provider),
+            _ => self.upstream().and_then(Upstream::provider),
+        }
+    }
+
+    /// Who answered, for errors of a chat request.
+    pub fn upstream(&self) -> Option<Upstream> {
+        match self {
+            Error::RateLimited { upstream, .. }
+            | Error::QuotaExhausted { upstream, .. }
+            | Error::ModelNotAvailable { upstream, .. }
+            | Error::UpstreamOutage { upstream, .. }
+            | Error::RequestRefused { upstream, .. }
+            | Error::NetworkError { upstream, .. }
+            | Error::UpstreamTimeout { upstream, .. }
+            | Error::StreamCut { upstream, .. }
+            | Error::BadResponse { upstream, .. } => Some(*upstream),
             _ => None,
         }
     }
@@ -367,6 +574,20 @@ impl Error {
         let provider = self.provider();
         let link = match self {
             Error::InvalidKey { provider, .. } => provider.spec().key_page,
+            Error::QuotaExhausted {
+                upstream: Upstream::Provider(p),
+                ..
+            } => p.spec().billing_page,
+            _ => None,
+        };
+        let retry_after_secs = match self {
+            Error::RateLimited { retry_after, .. } => {
+                retry_after.map(|d| d.as_secs_f64().ceil() as u64)
+            }
+            _ => None,
+        };
+        let partial_text = match self {
+            Error::StreamCut { partial, .. } if !partial.is_empty() => Some(partial.clone()),
             _ => None,
         };
         ErrorPayload {
@@ -375,7 +596,21 @@ impl Error {
             action: self.action(),
             provider,
             link,
+            via_taskly: self.upstream() == Some(Upstream::Taskly),
+            retry_after_secs,
+            partial_text,
         }
+    }
+
+    /// Whether retrying the same request may succeed (rate limits, outages, timeouts, network).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. }
+                | Error::UpstreamOutage { .. }
+                | Error::NetworkError { .. }
+                | Error::UpstreamTimeout { .. }
+        )
     }
 
     /// Whether the error is the credential store's, not the key's or the provider's.
@@ -398,6 +633,71 @@ impl From<rusqlite::Error> for Error {
             detail: err.to_string(),
         }
     }
+}
+
+/// Who answered a chat request: a provider (through the user's key) or Taskly's proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Upstream {
+    /// A provider, called directly with the user's key.
+    Provider(ProviderId),
+    /// The Taskly proxy, called with the Taskly token.
+    Taskly,
+}
+
+impl Upstream {
+    /// The provider, when it is one.
+    pub fn provider(self) -> Option<ProviderId> {
+        match self {
+            Upstream::Provider(p) => Some(p),
+            Upstream::Taskly => None,
+        }
+    }
+
+    fn whose(self) -> &'static str {
+        match self {
+            Upstream::Provider(_) => "your key",
+            Upstream::Taskly => "your Taskly account",
+        }
+    }
+
+    fn via(self) -> String {
+        match self {
+            Upstream::Provider(p) => format!("to your {} key", p.spec().name),
+            Upstream::Taskly => "through Taskly".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Upstream::Provider(p) => f.write_str(p.spec().name),
+            Upstream::Taskly => f.write_str("Taskly"),
+        }
+    }
+}
+
+fn wait_text(wait: Option<Duration>) -> String {
+    wait.map(|w| {
+        format!(
+            " (try again in {} s)",
+            (w.as_secs_f64().ceil() as u64).max(1)
+        )
+    })
+    .unwrap_or_default()
+}
+
+fn rate_advice(wait: Option<Duration>) -> &'static str {
+    if wait.is_some() {
+        "Wait and retry."
+    } else {
+        "Wait a moment and retry."
+    }
+}
+
+fn usd(amount: f64) -> String {
+    format!("${amount:.2}")
 }
 
 fn provider_name(id: ProviderId) -> &'static str {

@@ -1,10 +1,15 @@
-//! The one HTTP client of the process: shared connection pool, timeouts, no redirects.
+//! The HTTP clients of the process: shared connection pools, timeouts, no redirects, and no
+//! proxy for loopback.
 //!
 //! Redirects are never followed: a provider that answers 3xx would otherwise get us to send the
-//! key's request on to a host the user never confirmed. TLS verification is always on.
+//! key's request on to a host the user never confirmed. TLS verification is always on. A
+//! system proxy (`HTTPS_PROXY`, …) is honoured for remote hosts, but never for this machine: a
+//! local model server is reached on loopback with plain `http://`, and sending that request to a
+//! proxy would carry the key in cleartext off the machine.
 
 use std::time::Duration;
 
+use crate::providers::base_url::BaseUrl;
 use crate::{Error, Result};
 
 /// Timeouts for provider calls.
@@ -25,13 +30,42 @@ impl Default for HttpTimeouts {
     }
 }
 
-/// Builds the shared client. Call once per process and clone the result (clones share the pool).
-pub fn build_client(timeouts: HttpTimeouts) -> Result<reqwest::Client> {
+/// One client for remote hosts (proxies honoured) and one for loopback (never proxied).
+/// Clones share their connection pools.
+#[derive(Debug, Clone)]
+pub struct HttpClients {
+    remote: reqwest::Client,
+    loopback: reqwest::Client,
+}
+
+impl HttpClients {
+    /// Builds both clients. Call once per process and clone the result.
+    pub fn new(timeouts: HttpTimeouts) -> Result<Self> {
+        Ok(Self {
+            remote: builder(timeouts).build().map_err(cannot)?,
+            loopback: builder(timeouts).no_proxy().build().map_err(cannot)?,
+        })
+    }
+
+    /// The client to use for requests below `base`.
+    pub fn for_base(&self, base: &BaseUrl) -> &reqwest::Client {
+        if base.is_loopback() {
+            &self.loopback
+        } else {
+            &self.remote
+        }
+    }
+}
+
+fn builder(timeouts: HttpTimeouts) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("TasklyDesktop/", env!("CARGO_PKG_VERSION")))
-        .https_only(false) // loopback http is allowed by `providers::base_url`; it checks every URL first.
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+        // Loopback http is allowed by `providers::base_url`, which checks every URL first.
+        .https_only(false)
+}
+
+fn cannot(e: reqwest::Error) -> Error {
+    Error::Internal(format!("cannot build the HTTP client: {e}"))
 }

@@ -19,7 +19,7 @@ pub mod vault;
 
 pub use account::AccountId;
 pub use config::{Config, StoreChoice};
-pub use error::{Error, ErrorAction, ErrorCode, ErrorPayload, Result};
+pub use error::{Error, ErrorAction, ErrorCode, ErrorPayload, Result, Upstream};
 pub use providers::ProviderId;
 pub use secret::{ApiKey, KeyInputError};
 pub use vault::{KeyInfo, NewKey, Vault};

@@ -15,13 +15,12 @@ const TAIL: usize = 4;
 
 /// The masked hint for `key` as a key of `spec`.
 pub fn mask(spec: &ProviderSpec, key: &ApiKey) -> String {
-    let secret = key.expose_secret();
     let prefix = spec.matching_prefix(key).unwrap_or("");
     if key.len() < prefix.len() + MIN_HIDDEN + TAIL {
         return FULLY_MASKED.to_owned();
     }
     // ASCII is guaranteed by `ApiKey::parse`, so byte offsets are character offsets.
-    format!("{prefix}…{}", &secret[secret.len() - TAIL..])
+    format!("{prefix}…{}", key.tail(TAIL))
 }
 
 #[cfg(test)]

@@ -331,11 +331,7 @@ impl ProviderSpec {
     /// Whether a key has one of this provider's usual prefixes. Custom endpoints and providers
     /// without a documented prefix accept anything.
     pub fn key_looks_right(&self, key: &crate::ApiKey) -> bool {
-        self.key_prefixes.is_empty()
-            || self
-                .key_prefixes
-                .iter()
-                .any(|p| key.expose_secret().starts_with(p))
+        self.key_prefixes.is_empty() || self.key_prefixes.iter().any(|p| key.starts_with(p))
     }
 
     /// The provider prefix a key starts with, if any (longest match), for the masked hint.
@@ -343,7 +339,7 @@ impl ProviderSpec {
         self.key_prefixes
             .iter()
             .copied()
-            .find(|p| key.expose_secret().starts_with(p))
+            .find(|p| key.starts_with(p))
     }
 }
 

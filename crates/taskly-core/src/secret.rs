@@ -86,6 +86,21 @@ impl ApiKey {
         &self.0
     }
 
+    /// Whether the key starts with a (public) provider prefix.
+    pub(crate) fn starts_with(&self, prefix: &str) -> bool {
+        self.0.starts_with(prefix)
+    }
+
+    /// The last `n` characters, for the masked hint (keys are ASCII, so bytes are characters).
+    pub(crate) fn tail(&self, n: usize) -> &str {
+        &self.0[self.0.len().saturating_sub(n)..]
+    }
+
+    /// `text` with every occurrence of this key replaced by `[redacted]`.
+    pub(crate) fn redact_in(&self, text: &str) -> String {
+        text.replace(self.0.as_str(), "[redacted]")
+    }
+
     /// Length in bytes, for masking decisions.
     pub(crate) fn len(&self) -> usize {
         self.0.len()

@@ -111,7 +111,7 @@ pub struct KeySaved {
 pub struct Vault {
     config: Config,
     db: Db,
-    http: reqwest::Client,
+    http: crate::http::HttpClients,
     creds: OnceCell<Credentials>,
     injected_store: Option<Arc<dyn CredentialStore>>,
 }
@@ -138,7 +138,7 @@ impl Vault {
         injected_store: Option<Arc<dyn CredentialStore>>,
     ) -> Result<Self> {
         let db = Db::open(config.database_path()).await?;
-        let http = crate::http::build_client(config.http)?;
+        let http = crate::http::HttpClients::new(config.http)?;
         Ok(Self {
             config,
             db,
@@ -163,8 +163,8 @@ impl Vault {
         &self.db
     }
 
-    /// The shared HTTP client.
-    pub fn http(&self) -> &reqwest::Client {
+    /// The shared HTTP clients.
+    pub fn http(&self) -> &crate::http::HttpClients {
         &self.http
     }
 
@@ -234,7 +234,15 @@ impl Vault {
             .db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                tx.execute("UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1 AND state = 'pending'", params![id_for_db])?;
+                let changed = tx.execute(
+                    "UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1 AND state = 'pending'",
+                    params![id_for_db],
+                )?;
+                if changed != 1 {
+                    // Another process's recovery took this add for abandoned (it can misjudge a
+                    // process in another PID namespace, or after a long suspend).
+                    return Err(Error::ConcurrentChange { id: id_for_db });
+                }
                 let disabled = if enable { enable_in(&tx, &id_for_db)? } else { None };
                 tx.commit()?;
                 Ok(disabled)
@@ -299,13 +307,15 @@ impl Vault {
             let outcome = self
                 .check(current.provider, &base, &secret, update.verify)
                 .await?;
-            self.replace_secret(creds, &current, secret, &base, label, outcome)
+            let more = self
+                .replace_secret(creds, &current, secret, &base, label, outcome)
                 .await?;
+            warnings.extend(more);
         } else if moved || update.verify && update.base_url.is_some() {
             // A stored key goes to a new host only after it has been checked there (or the user
             // chose to save without checking, which sends nothing now).
             let creds = self.credentials().await?;
-            let secret = self.read_secret_with(creds, &current).await?;
+            let (secret, generation) = self.read_secret_with(creds, &current).await?;
             let outcome = self
                 .check(current.provider, &base, &secret, update.verify)
                 .await?;
@@ -313,17 +323,15 @@ impl Vault {
             self.db
                 .call(move |conn| {
                     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                    set_outcome(&tx, &id, &outcome)?;
-                    tx.execute(
-                        "UPDATE keys SET base_url = ?2, updated_at = ?3 WHERE id = ?1",
-                        params![id, base_text, now_unix()],
+                    let changed = tx.execute(
+                        "UPDATE keys SET base_url = ?2, label = coalesce(?3, label), updated_at = ?4 \
+                         WHERE id = ?1 AND state = 'active' AND secret_generation = ?5",
+                        params![id, base_text, label, now_unix(), generation],
                     )?;
-                    if let Some(label) = label {
-                        tx.execute(
-                            "UPDATE keys SET label = ?2 WHERE id = ?1",
-                            params![id, label],
-                        )?;
+                    if changed != 1 {
+                        return Err(Error::ConcurrentChange { id });
                     }
+                    set_outcome(&tx, &id, &outcome)?;
                     tx.commit()?;
                     Ok(())
                 })
@@ -409,22 +417,24 @@ impl Vault {
         faults::checkpoint("remove:after-mark").await;
         let entry = entry_name(self.config.account.as_str(), &current.id, generation);
         if let Err(err) = creds.delete(entry).await {
-            // Nothing was removed: put the row back as it was (off if another key took over).
+            // Nothing was removed: put the row back as it was (off if another key took over
+            // meanwhile; the unique index decides).
             let (key_id, was_enabled) = (current.id.clone(), current.enabled);
-            let _ = self
+            let restored = self
                 .db
                 .call(move |conn| {
-                    conn.execute(
-                        "UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1",
-                        params![key_id],
-                    )?;
-                    if was_enabled {
-                        let _ = conn
-                            .execute("UPDATE keys SET enabled = 1 WHERE id = ?1", params![key_id]);
+                    conn.execute("UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1 AND state = 'removing'", params![key_id])?;
+                    if was_enabled
+                        && let Err(e) = conn.execute("UPDATE keys SET enabled = 1 WHERE id = ?1", params![key_id])
+                    {
+                        tracing::info!(error = %e, "another key was switched on meanwhile; this one stays off");
                     }
                     Ok(())
                 })
                 .await;
+            if let Err(restore) = restored {
+                tracing::warn!(code = ?restore.code(), "could not restore a key after a failed remove; recovery will finish the removal");
+            }
             return Err(err);
         }
         faults::checkpoint("remove:after-credential-delete").await;
@@ -440,7 +450,7 @@ impl Vault {
     pub async fn validate(&self, id: &str) -> Result<KeyInfo> {
         let current = self.get(id).await?;
         let creds = self.credentials().await?;
-        let secret = self.read_secret_with(creds, &current).await?;
+        let (secret, generation) = self.read_secret_with(creds, &current).await?;
         let base = BaseUrl::parse(&current.base_url)?;
         let result = validate_key(
             &self.http,
@@ -450,27 +460,44 @@ impl Vault {
             &secret,
         )
         .await;
-        let id = current.id.clone();
-        match result {
-            Ok(outcome) => {
-                self.db
-                    .call(move |conn| set_outcome(conn, &id, &outcome))
-                    .await?;
-                self.get(&current.id).await
-            }
+        let (outcome, failure) = match result {
+            Ok(outcome) => (outcome, None),
             Err(err @ Error::InvalidKey { .. }) => {
-                let note = err.to_string();
-                let outcome = ValidationOutcome {
-                    status: Verification::Invalid,
-                    models: current.models.clone(),
-                    note: Some(note),
-                };
-                self.db
-                    .call(move |conn| set_outcome(conn, &id, &outcome))
-                    .await?;
-                Err(err)
+                let note = Some(err.to_string());
+                (
+                    ValidationOutcome {
+                        status: Verification::Invalid,
+                        models: current.models.clone(),
+                        note,
+                    },
+                    Some(err),
+                )
             }
-            Err(err) => Err(err),
+            Err(err) => return Err(err),
+        };
+        let id = current.id.clone();
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                // The verdict belongs to the secret that was checked, not one that replaced it.
+                let still: Option<i64> = tx
+                    .query_row(
+                        "SELECT secret_generation FROM keys WHERE id = ?1 AND state = 'active'",
+                        params![id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if still != Some(generation) {
+                    return Err(Error::ConcurrentChange { id });
+                }
+                set_outcome(&tx, &id, &outcome)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        match failure {
+            Some(err) => Err(err),
+            None => self.get(&current.id).await,
         }
     }
 
@@ -478,27 +505,32 @@ impl Vault {
     pub async fn read_secret(&self, id: &str) -> Result<ApiKey> {
         let current = self.get(id).await?;
         let creds = self.credentials().await?;
-        self.read_secret_with(creds, &current).await
+        Ok(self.read_secret_with(creds, &current).await?.0)
     }
 
-    async fn read_secret_with(&self, creds: &Credentials, key: &KeyInfo) -> Result<ApiKey> {
+    /// Reads a key's secret and the generation it was read at, so a later write can make sure
+    /// nothing replaced it meanwhile.
+    async fn read_secret_with(&self, creds: &Credentials, key: &KeyInfo) -> Result<(ApiKey, i64)> {
         let account = self.config.account.as_str().to_owned();
         let id = key.id.clone();
         let generation: i64 = self
             .db
             .call(move |conn| {
-                Ok(conn.query_row(
-                    "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2",
+                conn.query_row(
+                    "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
                     params![id, account],
                     |r| r.get(0),
-                )?)
+                )
+                .optional()?
+                .ok_or(Error::KeyNotFound { id })
             })
             .await?;
         let entry = entry_name(self.config.account.as_str(), &key.id, generation);
-        creds
+        let secret = creds
             .read(entry)
             .await?
-            .ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })
+            .ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })?;
+        Ok((secret, generation))
     }
 
     async fn check(
@@ -544,14 +576,20 @@ impl Vault {
         }
     }
 
-    /// Best-effort rollback of an add that failed after its pending row was written. If this
-    /// fails too, recovery finishes it once this process has exited.
+    /// Rolls back an add that failed after its pending row was written. The row goes only once
+    /// the credential is confirmed gone; otherwise it stays `pending` and recovery finishes the
+    /// rollback after this process has exited (a timed-out write may still land later).
     async fn abandon_add(&self, id: &str, entry: &str) {
-        if let Ok(creds) = self.credentials().await {
-            let _ = creds.delete(entry.to_owned()).await;
+        let deleted = match self.credentials().await {
+            Ok(creds) => creds.delete(entry.to_owned()).await.is_ok(),
+            Err(_) => false,
+        };
+        if !deleted {
+            tracing::warn!(key = %id, "could not undo a failed add now; recovery will");
+            return;
         }
         let id = id.to_owned();
-        let _ = self
+        if let Err(err) = self
             .db
             .call(move |conn| {
                 Ok(conn.execute(
@@ -559,9 +597,13 @@ impl Vault {
                     params![id],
                 )?)
             })
-            .await;
+            .await
+        {
+            tracing::warn!(code = ?err.code(), "could not remove the pending row; recovery will");
+        }
     }
 
+    /// Replaces a key's secret; returns warnings for the user. See the module docs for the steps.
     async fn replace_secret(
         &self,
         creds: &Credentials,
@@ -570,50 +612,50 @@ impl Vault {
         base: &BaseUrl,
         label: Option<String>,
         outcome: ValidationOutcome,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         let account = self.config.account.as_str().to_owned();
         let id = current.id.clone();
-        let (acc, kid) = (account.clone(), id.clone());
-        let old_generation: i64 = self
-            .db
-            .call(move |conn| Ok(conn.query_row("SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'", params![kid, acc], |r| r.get(0))?))
-            .await?;
-        let new_generation = old_generation + 1;
-        let old_entry = entry_name(&account, &id, old_generation);
-        let new_entry = entry_name(&account, &id, new_generation);
         let pid = i64::from(std::process::id());
-
-        let (e, kid) = (new_entry.clone(), id.clone());
-        self.db
+        // Reserve the new generation with a plain INSERT into the journal, so two replaces of
+        // one key (the CLI and the app at once) never write the same entry.
+        let (acc, kid) = (account.clone(), id.clone());
+        let (old_generation, new_generation) = self
+            .db
             .call(move |conn| {
-                conn.execute(
-                    "INSERT OR REPLACE INTO credential_cleanup (entry, key_id, reason, owner_pid, created_at) VALUES (?1, ?2, 'replace-new', ?3, ?4)",
-                    params![e, kid, pid, now_unix()],
-                )?;
-                Ok(())
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let old: i64 = tx
+                    .query_row(
+                        "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
+                        params![kid, acc],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .ok_or_else(|| Error::KeyNotFound { id: kid.clone() })?;
+                let mut next = old + 1;
+                while tx.execute(
+                    "INSERT OR IGNORE INTO credential_cleanup (entry, key_id, reason, owner_pid, created_at) VALUES (?1, ?2, 'replace-new', ?3, ?4)",
+                    params![entry_name(&acc, &kid, next), kid, pid, now_unix()],
+                )? == 0
+                {
+                    next += 1;
+                }
+                tx.commit()?;
+                Ok((old, next))
             })
             .await?;
+        let old_entry = entry_name(&account, &id, old_generation);
+        let new_entry = entry_name(&account, &id, new_generation);
         let hint = mask(current.provider.spec(), &secret);
-        if let Err(err) = self
+        let written = self
             .write_checked(
                 creds,
                 &new_entry,
                 Arc::new(secret),
                 current.provider.spec().name,
             )
-            .await
-        {
-            let _ = creds.delete(new_entry.clone()).await;
-            let e = new_entry.clone();
-            let _ = self
-                .db
-                .call(move |conn| {
-                    Ok(conn.execute(
-                        "DELETE FROM credential_cleanup WHERE entry = ?1",
-                        params![e],
-                    )?)
-                })
-                .await;
+            .await;
+        if let Err(err) = written {
+            self.drop_journaled_entry(creds, &new_entry).await;
             return Err(err);
         }
         faults::checkpoint("replace:after-credential-write").await;
@@ -624,7 +666,8 @@ impl Vault {
             id.clone(),
             base.as_str().to_owned(),
         );
-        self.db
+        let swapped = self
+            .db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let changed = tx.execute(
@@ -633,7 +676,7 @@ impl Vault {
                     params![kid, new_generation, hint, base_text, label, now_unix(), old_generation],
                 )?;
                 if changed != 1 {
-                    return Err(Error::KeyNotFound { id: kid });
+                    return Err(Error::ConcurrentChange { id: kid });
                 }
                 set_outcome(&tx, &kid, &outcome)?;
                 tx.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![new_e])?;
@@ -644,21 +687,53 @@ impl Vault {
                 tx.commit()?;
                 Ok(())
             })
-            .await
-            .inspect_err(|_| {
-                // Leave the journal row: recovery deletes the unused new entry.
-            })?;
+            .await;
+        if let Err(err) = swapped {
+            self.drop_journaled_entry(creds, &new_entry).await;
+            return Err(err);
+        }
         faults::checkpoint("replace:after-swap").await;
-        creds.delete(old_entry.clone()).await?;
-        self.db
+        // The new secret is live now. Failing to delete the old one is not a failed replace:
+        // the journal keeps it, and recovery deletes it once this process has exited.
+        let mut warnings = Vec::new();
+        match creds.delete(old_entry.clone()).await {
+            Ok(_) => {
+                self.db
+                    .call(move |conn| {
+                        Ok(conn.execute(
+                            "DELETE FROM credential_cleanup WHERE entry = ?1",
+                            params![old_entry],
+                        )?)
+                    })
+                    .await?;
+            }
+            Err(err) => {
+                tracing::warn!(code = ?err.code(), "old secret not deleted yet; recovery will");
+                warnings.push("The new key is saved; the old one could not be deleted from the credential store yet and will be removed later.".into());
+            }
+        }
+        Ok(warnings)
+    }
+
+    /// Deletes a journaled credential entry and, once that is confirmed, its journal row.
+    async fn drop_journaled_entry(&self, creds: &Credentials, entry: &str) {
+        if creds.delete(entry.to_owned()).await.is_err() {
+            tracing::warn!("could not delete an unused new secret now; recovery will");
+            return;
+        }
+        let entry = entry.to_owned();
+        if let Err(err) = self
+            .db
             .call(move |conn| {
                 Ok(conn.execute(
                     "DELETE FROM credential_cleanup WHERE entry = ?1",
-                    params![old_entry],
+                    params![entry],
                 )?)
             })
-            .await?;
-        Ok(())
+            .await
+        {
+            tracing::warn!(code = ?err.code(), "could not clear the journal; recovery will");
+        }
     }
 
     fn override_for(&self, provider: ProviderId) -> Option<&str> {

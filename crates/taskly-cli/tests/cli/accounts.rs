@@ -35,6 +35,41 @@ async fn accounts_are_isolated() {
     let run = sb.run(
         &[
             "keys",
+            "update",
+            &alice,
+            "--label",
+            "mine now",
+            "--account",
+            "bob",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(
+        run.error_code(),
+        "key_not_found",
+        "bob cannot rename alice's key"
+    );
+    let run = sb.run(
+        &[
+            "keys",
+            "update",
+            &alice,
+            "--replace-secret",
+            "--account",
+            "bob",
+            "--json",
+        ],
+        OTHER_VALID_KEY,
+    );
+    assert_eq!(
+        run.error_code(),
+        "key_not_found",
+        "bob cannot replace alice's secret"
+    );
+    let run = sb.run(
+        &[
+            "keys",
             "remove",
             &alice,
             "--yes",

@@ -60,3 +60,44 @@ async fn two_writers_never_break_the_rules() {
     assert_eq!(sb.list().iter().filter(|k| k["enabled"] == true).count(), 1);
     assert_eq!(sb.db_rows(), kept.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replaces_of_one_key_leave_exactly_one_secret() {
+    use crate::support::{OTHER_VALID_KEY, finish};
+    let sb = Sandbox::new().await;
+    let id = sb.add(VALID_KEY, &[]);
+    for _ in 0..4 {
+        let a = sb.spawn(
+            &["keys", "update", &id, "--replace-secret", "--json"],
+            VALID_KEY,
+        );
+        let b = sb.spawn(
+            &["keys", "update", &id, "--replace-secret", "--json"],
+            OTHER_VALID_KEY,
+        );
+        let (a, b) = (
+            finish(a.wait_with_output().expect("a")),
+            finish(b.wait_with_output().expect("b")),
+        );
+        for run in [&a, &b] {
+            assert!(
+                run.code == 0 || run.error_code() == "concurrent_change",
+                "{run:?}"
+            );
+        }
+        assert!(
+            a.code == 0 || b.code == 0,
+            "at least one replace wins: {a:?} {b:?}"
+        );
+        let users = sb.keyring.usernames();
+        assert_eq!(users.len(), 1, "exactly one secret for the key: {users:?}");
+        let stored = sb.keyring.lookup(&users[0]).expect("secret");
+        let key = &sb.list()[0];
+        let tail = &stored[stored.len() - 4..];
+        assert_eq!(
+            key["masked"],
+            format!("sk-proj-…{tail}"),
+            "the row shows the secret that is stored"
+        );
+    }
+}

@@ -111,3 +111,43 @@ async fn killed_during_replace_keeps_exactly_one_secret() {
     );
     assert_eq!(sb.list()[0]["masked"], "sk-proj-…QRST");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_leaves_a_live_process_alone() {
+    let sb = Sandbox::new().await;
+    let mut cmd = sb.command(&["keys", "add", "--provider", "openai"]);
+    cmd.env("TASKLY_FAULT_PAUSE", "add:after-credential-write")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(VALID_KEY.as_bytes())
+            .expect("write");
+    }
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    assert!(lines.any(|l| l.is_ok_and(|l| l.starts_with("TASKLY_FAULT_PAUSED"))));
+    // Another process opens the store (and runs recovery) while the add is under way.
+    let doctor = sb.run(&["doctor", "--json"], "").json();
+    assert_eq!(
+        doctor["orphaned_credentials"],
+        serde_json::json!([]),
+        "work in progress is not an orphan"
+    );
+    assert_eq!(sb.db_rows(), 1, "the live add's pending row survives");
+    assert_eq!(
+        sb.keyring.usernames().len(),
+        1,
+        "and so does its credential"
+    );
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    sb.run(&["doctor"], "").ok();
+    assert_eq!(sb.db_rows(), 0);
+    assert!(sb.keyring.usernames().is_empty());
+}

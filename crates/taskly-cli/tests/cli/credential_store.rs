@@ -19,7 +19,7 @@ async fn no_secret_service_on_the_bus() {
     assert_eq!(error["action"], "setup_credential_store");
     let message = error["message"].as_str().unwrap_or_default();
     assert!(
-        message.contains("Secret Service") && message.contains("Nothing was saved"),
+        message.contains("Secret Service") && message.contains("neither save nor read"),
         "{message}"
     );
     assert_eq!(sb.provider_requests(), 0, "the key was not sent anywhere");
@@ -85,4 +85,62 @@ async fn a_locked_keyring_is_not_an_invalid_key() {
     );
     assert!(sb.list().is_empty());
     assert!(sb.keyring.usernames().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_system_proxy_never_sees_a_loopback_request() {
+    use std::io::Read;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sb = Sandbox::new().await;
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let proxy_url = format!("http://{}", proxy.local_addr().expect("addr"));
+    proxy.set_nonblocking(true).expect("nonblocking");
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopping = stop.clone();
+    let watcher = std::thread::spawn(move || {
+        while !stopping.load(Ordering::Relaxed) {
+            if let Ok((mut conn, _)) = proxy.accept() {
+                counter.fetch_add(1, Ordering::Relaxed);
+                let mut buf = [0u8; 256];
+                let _ = conn.read(&mut buf);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    });
+    let mut cmd = sb.command(&["keys", "add", "--provider", "openai", "--json"]);
+    cmd.env_remove("NO_PROXY")
+        .env("HTTP_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env("ALL_PROXY", &proxy_url);
+    let child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut child = child;
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(VALID_KEY.as_bytes())
+            .expect("write");
+    }
+    let run = crate::support::finish(child.wait_with_output().expect("wait"));
+    stop.store(true, Ordering::Relaxed);
+    watcher.join().expect("watcher");
+    assert_eq!(
+        run.code, 0,
+        "validated directly against the loopback provider: {run:?}"
+    );
+    assert_eq!(
+        seen.load(Ordering::Relaxed),
+        0,
+        "the proxy received a connection"
+    );
 }

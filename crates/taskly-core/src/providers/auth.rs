@@ -13,7 +13,10 @@ pub fn auth_headers(spec: &ProviderSpec, key: &ApiKey) -> Result<HeaderMap> {
     let mut headers = HeaderMap::new();
     match spec.auth {
         AuthScheme::Bearer => {
-            let value = zeroize::Zeroizing::new(format!("Bearer {}", key.expose_secret()));
+            // Sized up front so the buffer holding the key is never reallocated (and left behind).
+            let mut value = zeroize::Zeroizing::new(String::with_capacity(7 + key.len()));
+            value.push_str("Bearer ");
+            value.push_str(key.expose_secret());
             headers.insert(AUTHORIZATION, sensitive(&value)?);
         }
         AuthScheme::Header { name, extra } => {

@@ -16,8 +16,15 @@ impl BaseUrl {
     /// Checks a base URL against the policy above.
     pub fn parse(input: &str) -> Result<Self> {
         let raw = input.trim();
+        // The message shows only scheme and host: a refused URL may carry a user name and
+        // password, or a key in its query (`?key=AIza…`), and an unparsable one may be a key
+        // pasted into the wrong field.
+        let shown = Url::parse(raw)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| format!("{}://{h}", u.scheme())))
+            .unwrap_or_else(|| "(not a URL)".to_owned());
         let invalid = |reason: &str| Error::InvalidBaseUrl {
-            url: raw.to_owned(),
+            url: shown.clone(),
             reason: reason.to_owned(),
         };
         let url = Url::parse(raw).map_err(|e| invalid(&format!("it is not a valid URL ({e})")))?;
@@ -79,6 +86,11 @@ impl BaseUrl {
         self.0.origin().ascii_serialization()
     }
 
+    /// Whether requests go to this machine.
+    pub fn is_loopback(&self) -> bool {
+        self.0.host().is_some_and(|h| is_loopback(&h))
+    }
+
     /// The host alone, for messages.
     pub fn host(&self) -> String {
         self.0.host_str().unwrap_or_default().to_owned()
@@ -134,6 +146,28 @@ mod tests {
             "file:///etc/passwd",
         ] {
             assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn refusals_never_echo_credentials_or_queries() {
+        for (bad, shown) in [
+            (
+                "https://user:sk-secret-123@example.com/v1",
+                "https://example.com",
+            ),
+            (
+                "https://example.com/v1?key=AIzaSecret123",
+                "https://example.com",
+            ),
+            ("sk-proj-pasted-in-the-wrong-field", "(not a URL)"),
+        ] {
+            let err = BaseUrl::parse(bad).expect_err(bad).to_string();
+            assert!(err.contains(shown), "{err}");
+            assert!(
+                !err.contains("secret") && !err.contains("Secret") && !err.contains("pasted"),
+                "{err}"
+            );
         }
     }
 

@@ -111,7 +111,7 @@ fn looks_like_html(text: &str) -> bool {
 pub fn scrub(text: &str, presented: Option<&ApiKey>) -> String {
     let mut text = text.to_owned();
     if let Some(key) = presented {
-        text = text.replace(key.expose_secret(), "[redacted]");
+        text = key.redact_in(&text);
     }
     let mut out = String::with_capacity(text.len());
     let mut token = String::new();

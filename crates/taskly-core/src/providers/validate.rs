@@ -79,7 +79,7 @@ pub struct ValidationOutcome {
 
 /// Calls the provider's validation endpoint with `key`.
 pub async fn validate_key(
-    client: &reqwest::Client,
+    http: &crate::http::HttpClients,
     timeout: Duration,
     spec: &ProviderSpec,
     base: &BaseUrl,
@@ -88,7 +88,8 @@ pub async fn validate_key(
     let url = base.join(spec.validation_path);
     let headers = auth::auth_headers(spec, key)?;
     tracing::debug!(provider = %spec.id, host = %base.host(), "validating key");
-    let response = client
+    let response = http
+        .for_base(base)
         .get(&url)
         .headers(headers)
         .timeout(timeout)

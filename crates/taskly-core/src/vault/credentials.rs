@@ -51,20 +51,16 @@ impl StoreKind {
     pub fn advice_unavailable(self) -> &'static str {
         match self {
             StoreKind::SecretService => {
-                "Nothing was saved. Start a Secret Service provider such as GNOME Keyring or KWallet \
+                "Taskly keeps keys only there, so it can neither save nor read them now. Start a Secret Service provider such as GNOME Keyring or KWallet \
                  (e.g. install gnome-keyring and log in to a desktop session); on a headless machine \
                  see docs/troubleshooting.md, or set TASKLY_CREDENTIAL_STORE=keyutils (keys then vanish at reboot)."
             }
-            StoreKind::Keyutils => {
-                "Nothing was saved. Check that the kernel keyring is available to your session."
-            }
-            StoreKind::Keychain => {
-                "Nothing was saved. Open Keychain Access and check your login keychain."
-            }
+            StoreKind::Keyutils => "Check that the kernel keyring is available to your session.",
+            StoreKind::Keychain => "Open Keychain Access and check your login keychain.",
             StoreKind::WindowsCredentialManager => {
-                "Nothing was saved. Check that Credential Manager is available to your account."
+                "Check that Credential Manager is available to your account."
             }
-            StoreKind::Mock => "Nothing was saved.",
+            StoreKind::Mock => "The test store is switched off.",
         }
     }
 
@@ -72,12 +68,10 @@ impl StoreKind {
     pub fn advice_locked(self) -> &'static str {
         match self {
             StoreKind::SecretService => {
-                "Nothing was saved. Unlock your login keyring (e.g. in Seahorse, \"Passwords and Keys\") and try again."
+                "Unlock your login keyring (e.g. in Seahorse, \"Passwords and Keys\") and try again."
             }
-            StoreKind::Keychain => {
-                "Nothing was saved. Unlock your login keychain and allow Taskly access when asked."
-            }
-            _ => "Nothing was saved. Unlock the store and try again.",
+            StoreKind::Keychain => "Unlock your login keychain and allow Taskly access when asked.",
+            _ => "Unlock the store and try again.",
         }
     }
 }
@@ -223,7 +217,6 @@ fn looks_like_no_service(text: &str) -> bool {
         "connection refused",
         "dbus_session_bus_address",
         "failed to connect",
-        "address",
     ]
     .iter()
     .any(|needle| lower.contains(needle))

@@ -112,7 +112,9 @@ fn open_blocking(path: &Path) -> Result<Connection> {
     }
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(|e| classify(path, e))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // FULL, not NORMAL: the credential store's deletes are durable at once, so a commit that
+    // could be lost at power failure would let recovery delete the secret a row points to.
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&mut conn, version)?;
     Ok(conn)
