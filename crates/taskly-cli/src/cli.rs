@@ -27,6 +27,12 @@ pub enum Command {
     /// Add, list, change, switch and remove your AI keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Ask a question: through your enabled key for the provider, or through Taskly.
+    Chat(ChatArgs),
+    /// What each key (and Taskly) was used for, counted on this machine.
+    Usage(UsageArgs),
+    /// Settings of this account, e.g. `taskly settings fallback-to-taskly on`.
+    Settings(SettingsArgs),
     /// List the supported providers and where to get a key for each.
     Providers,
     /// Check the credential store, the data folder and the key list.
@@ -106,4 +112,43 @@ pub struct RemoveArgs {
     /// Do not ask for confirmation (required when not run from a terminal).
     #[arg(long, short)]
     pub yes: bool,
+}
+
+/// `chat`
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Provider whose model answers (see `taskly providers`).
+    #[arg(long, short, default_value = "openai")]
+    pub provider: String,
+    /// Model (default: the provider's usual small model).
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Instructions for the model.
+    #[arg(long, short)]
+    pub system: Option<String>,
+    /// Print the answer once complete instead of as it arrives.
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Upper bound on the answer's length, in tokens.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// The question (read from standard input when absent).
+    pub prompt: Vec<String>,
+}
+
+/// `usage`
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// How many days back, today included.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+}
+
+/// `settings`
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The setting (`fallback-to-taskly`); all are shown when absent.
+    pub name: Option<String>,
+    /// The new value (`on` / `off`); the current one is shown when absent.
+    pub value: Option<String>,
 }

@@ -1,8 +1,10 @@
 //! Runs a parsed command against the core.
 
+mod chat;
 mod doctor;
 mod keys;
 mod providers;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -14,9 +16,21 @@ use crate::cli::{Cli, Command};
 pub async fn run(args: Cli) -> Result<ExitCode, Error> {
     match args.command {
         Command::Providers => providers::run(args.json),
+        Command::Chat(chat_args) => {
+            let vault = open_vault(args.account.as_deref()).await?;
+            chat::run(vault, chat_args, args.json).await
+        }
         Command::Keys(cmd) => {
             let vault = open_vault(args.account.as_deref()).await?;
             keys::run(&vault, cmd, args.json).await
+        }
+        Command::Usage(usage_args) => {
+            let vault = open_vault(args.account.as_deref()).await?;
+            usage::run(&vault, usage_args.days, args.json).await
+        }
+        Command::Settings(settings_args) => {
+            let vault = open_vault(args.account.as_deref()).await?;
+            usage::settings(&vault, settings_args, args.json).await
         }
         Command::Doctor => {
             let vault = open_vault(args.account.as_deref()).await?;

@@ -14,6 +14,16 @@ pub fn json<T: Serialize>(value: &T) {
     }
 }
 
+/// One compact JSON value per line on stdout (for streams of events).
+pub fn json_line<T: Serialize>(value: &T) {
+    use std::io::Write;
+    if let Ok(text) = serde_json::to_string(value) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{text}");
+        let _ = stdout.flush();
+    }
+}
+
 /// A line for people on stdout.
 pub fn line(text: impl AsRef<str>) {
     println!("{}", text.as_ref());
@@ -41,7 +51,8 @@ pub fn print_error(err: &Error, as_json: bool) {
     }
 }
 
-/// Exit codes by kind of failure: 2 input, 3 credential store, 4 provider, 5 not found, 1 other.
+/// Exit codes by kind of failure: 2 input, 3 credential store, 4 provider or Taskly, 5 not found,
+/// 130 cancelled, 1 other.
 pub fn exit_code(err: &Error) -> ExitCode {
     use ErrorCode as C;
     let code = match err.code() {
@@ -62,7 +73,21 @@ pub fn exit_code(err: &Error) -> ExitCode {
         | C::ProviderUnreachable
         | C::ProviderTimeout
         | C::EndpointNotFound
-        | C::ProviderError => 4,
+        | C::ProviderError
+        | C::RateLimited
+        | C::QuotaExhausted
+        | C::ModelNotAvailable
+        | C::UpstreamOutage
+        | C::RequestRefused
+        | C::NetworkError
+        | C::UpstreamTimeout
+        | C::StreamCut
+        | C::BadResponse
+        | C::ProxyTokenRejected
+        | C::ProxyTokenMissing
+        | C::UnsafeRoute
+        | C::BudgetExceeded => 4,
+        C::Cancelled => 130,
         C::KeyNotFound => 5,
         _ => 1,
     };

@@ -9,6 +9,8 @@ mod support;
 mod accounts;
 #[path = "cli/canary.rs"]
 mod canary;
+#[path = "cli/chat.rs"]
+mod chat;
 #[path = "cli/concurrency.rs"]
 mod concurrency;
 #[path = "cli/crash_recovery.rs"]

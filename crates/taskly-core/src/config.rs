@@ -50,6 +50,42 @@ impl FromStr for StoreChoice {
     }
 }
 
+/// Taskly's production proxy, used when `TASKLY_PROXY_URL` is not set.
+pub const DEFAULT_PROXY_URL: &str = "https://proxy.taskly.chat/v1";
+
+/// How chat requests are sent, retried and timed out.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    /// The Taskly proxy's base URL (OpenAI-compatible).
+    pub proxy_url: String,
+    /// The Taskly token for the proxy (a secret: redacted in `Debug`).
+    pub proxy_token: Option<std::sync::Arc<crate::ApiKey>>,
+    /// How long to wait for an answer's headers.
+    pub first_byte_timeout: Duration,
+    /// How long to wait for the next piece of a streamed answer.
+    pub idle_timeout: Duration,
+    /// Retries of rate limits and transient failures (at most 3).
+    pub max_retries: u32,
+    /// First backoff step; doubled each retry, with jitter.
+    pub retry_base: Duration,
+    /// The longest wait we sit through; a longer `Retry-After` returns the error at once.
+    pub retry_max_wait: Duration,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            proxy_url: DEFAULT_PROXY_URL.to_owned(),
+            proxy_token: None,
+            first_byte_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            max_retries: 3,
+            retry_base: Duration::from_millis(500),
+            retry_max_wait: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Everything the core needs to know about its surroundings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -65,6 +101,8 @@ pub struct Config {
     pub credential_timeout: Duration,
     /// Timeouts for provider calls.
     pub http: HttpTimeouts,
+    /// Chat routing, retries and timeouts.
+    pub chat: ChatSettings,
 }
 
 impl Config {
@@ -77,6 +115,7 @@ impl Config {
             base_url_overrides: BTreeMap::new(),
             credential_timeout: Duration::from_secs(20),
             http: HttpTimeouts::default(),
+            chat: ChatSettings::default(),
         }
     }
 
@@ -104,6 +143,28 @@ impl Config {
         }
         if let Some(ms) = millis("TASKLY_HTTP_TIMEOUT_MS")? {
             config.http.request = ms;
+        }
+        if let Some(url) = env("TASKLY_PROXY_URL") {
+            config.chat.proxy_url = url;
+        }
+        if let Some(token) = env("TASKLY_PROXY_TOKEN") {
+            let token = crate::ApiKey::parse(&token).map_err(|e| Error::InvalidConfig {
+                name: "TASKLY_PROXY_TOKEN",
+                reason: e.to_string(),
+            })?;
+            config.chat.proxy_token = Some(std::sync::Arc::new(token));
+        }
+        if let Some(ms) = millis("TASKLY_FIRST_BYTE_TIMEOUT_MS")? {
+            config.chat.first_byte_timeout = ms;
+        }
+        if let Some(ms) = millis("TASKLY_IDLE_TIMEOUT_MS")? {
+            config.chat.idle_timeout = ms;
+        }
+        if let Some(ms) = millis("TASKLY_RETRY_BASE_MS")? {
+            config.chat.retry_base = ms;
+        }
+        if let Some(ms) = millis("TASKLY_RETRY_MAX_WAIT_MS")? {
+            config.chat.retry_max_wait = ms;
         }
         Ok(config)
     }

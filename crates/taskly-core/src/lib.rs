@@ -7,14 +7,18 @@
 #![deny(missing_docs)]
 
 pub mod account;
+pub mod chat;
 pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod http;
 pub mod mask;
 pub mod providers;
+pub mod routing;
 pub mod secret;
+pub mod settings;
 pub mod time_fmt;
+pub mod usage;
 pub mod vault;
 
 pub use account::AccountId;

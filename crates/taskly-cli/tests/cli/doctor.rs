@@ -9,7 +9,10 @@ async fn reports_orphans_and_missing_secrets_without_deleting() {
     assert_eq!(healthy["credential_store"]["kind"], "secret-service");
     assert_eq!(healthy["credential_store"]["working"], true);
     assert_eq!(healthy["credential_store"]["survives_reboot"], true);
-    assert_eq!(healthy["schema_version"], 1);
+    assert_eq!(
+        healthy["schema_version"],
+        healthy["supported_schema_version"]
+    );
     assert_eq!(healthy["healthy"], true);
 
     let id = sb.add(VALID_KEY, &[]);

@@ -8,6 +8,7 @@ use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
 use taskly_testkit::SecretService;
 
 pub const VALID_KEY: &str = "sk-proj-validValidValid0123456789abcdWXYZ";
+pub const PROXY_TOKEN: &str = "taskly-proxy-token-0123456789";
 pub const OTHER_VALID_KEY: &str = "sk-proj-secondSecondSecond9876543210zyxwQRST";
 
 /// Everything one test needs, stopped on drop.
@@ -15,6 +16,8 @@ pub struct Sandbox {
     pub keyring: SecretService,
     pub data: tempfile::TempDir,
     pub fake: FakeAi,
+    /// The Taskly proxy stand-in: a separate server, as in production.
+    pub proxy: FakeAi,
     pub extra_env: Vec<(String, String)>,
 }
 
@@ -61,6 +64,12 @@ impl Sandbox {
             ..FakeAiConfig::default()
         };
         let fake = FakeAi::start(config).await.expect("fake provider starts");
+        let proxy = FakeAi::start(FakeAiConfig {
+            proxy_tokens: vec![PROXY_TOKEN.to_owned()],
+            ..FakeAiConfig::default()
+        })
+        .await
+        .expect("fake proxy starts");
         let data = tempfile::Builder::new()
             .prefix("taskly-data-")
             .tempdir()
@@ -69,6 +78,7 @@ impl Sandbox {
             keyring,
             data,
             fake,
+            proxy,
             extra_env: Vec::new(),
         }
     }
@@ -87,6 +97,10 @@ impl Sandbox {
             .env("TASKLY_HTTP_TIMEOUT_MS", "3000")
             .env("TASKLY_CREDENTIAL_TIMEOUT_MS", "5000")
             .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("TASKLY_PROXY_URL", self.proxy.base_url(Flavor::Proxy))
+            .env("TASKLY_PROXY_TOKEN", PROXY_TOKEN)
+            .env("TASKLY_RETRY_BASE_MS", "50")
+            .env("TASKLY_RETRY_MAX_WAIT_MS", "3000")
             .envs(self.keyring.envs());
         for flavor in [
             ("OPENAI", Flavor::OpenAi),

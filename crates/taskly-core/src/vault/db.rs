@@ -13,7 +13,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::{Error, Result};
 
 /// Migrations, in order. Never edit one that has shipped; add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_keys.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_keys.sql"),
+    include_str!("migrations/0002_usage.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -110,14 +113,36 @@ fn open_blocking(path: &Path) -> Result<Connection> {
             supported: SCHEMA_VERSION,
         });
     }
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| classify(path, e))?;
+    enable_wal(&conn, path)?;
     // FULL, not NORMAL: the credential store's deletes are durable at once, so a commit that
     // could be lost at power failure would let recovery delete the secret a row points to.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&mut conn, version)?;
     Ok(conn)
+}
+
+/// Switches a new file to WAL. Changing the journal mode needs a moment alone with the file,
+/// and SQLite answers "busy" at once instead of waiting when another process (opening the same
+/// new file) holds it, so this retries within the busy timeout.
+fn enable_wal(conn: &Connection, path: &Path) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let mode: rusqlite::Result<String> =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0));
+        match mode {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => {}
+            Err(e) => return Err(classify(path, e)),
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(Error::Database {
+                detail: "could not switch the database to WAL mode: it stayed busy".into(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn migrate(conn: &mut Connection, from: i64) -> Result<()> {

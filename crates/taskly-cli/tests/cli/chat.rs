@@ -1,0 +1,285 @@
+//! `taskly chat` through the router: Taskly without a key, the provider with one, never the key
+//! to Taskly, typed failures without silent fallback.
+
+use std::time::Duration;
+
+use taskly_fake_ai::{Fault, Flavor, ScriptedFault};
+
+use crate::support::{PROXY_TOKEN, Sandbox, VALID_KEY};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_key_goes_through_taskly_then_the_key_then_taskly_again() {
+    let sb = Sandbox::new().await;
+    // No key: Taskly answers, with the Taskly token, model named provider/model.
+    let run = sb.run(&["chat", "hello"], "").ok();
+    assert!(run.stdout.starts_with("Echo: hello"), "{run:?}");
+    assert!(run.stderr.contains("via Taskly"), "{}", run.stderr);
+    let sent = sb.proxy.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {PROXY_TOKEN}").as_str())
+    );
+    assert_eq!(
+        sent[0].body_json().expect("json")["model"],
+        "openai/gpt-4o-mini"
+    );
+    assert_eq!(sb.provider_requests(), 0, "the provider was not called");
+
+    // With an enabled key: straight to the provider, with the key; the proxy is untouched.
+    let id = sb.add(VALID_KEY, &["--enable"]);
+    sb.fake.clear_requests();
+    sb.proxy.clear_requests();
+    let run = sb.run(&["chat", "hello", "again"], "").ok();
+    assert!(run.stdout.starts_with("Echo: hello again"), "{run:?}");
+    assert!(
+        run.stderr.contains("via your OpenAI key sk-proj-…WXYZ"),
+        "{}",
+        run.stderr
+    );
+    let sent = sb.fake.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/openai/v1/chat/completions");
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {VALID_KEY}").as_str())
+    );
+    assert!(sb.proxy.requests().is_empty(), "Taskly was not called");
+
+    // Switched off: Taskly again.
+    sb.run(&["keys", "disable", &id], "").ok();
+    let run = sb.run(&["chat", "--json", "once more"], "").ok();
+    let first: serde_json::Value =
+        serde_json::from_str(run.stdout.lines().next().expect("line")).expect("json");
+    assert_eq!(first["type"], "started");
+    assert_eq!(first["route"]["kind"], "taskly");
+    assert_eq!(sb.proxy.requests().len(), 1);
+
+    // Nothing the proxy ever received contains the key.
+    for request in sb.proxy.requests() {
+        let everything = format!(
+            "{} {:?} {:?} {}",
+            request.path,
+            request.query,
+            request.headers,
+            request.body_text()
+        );
+        assert!(
+            !everything.contains(VALID_KEY),
+            "the key reached Taskly: {everything}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_key_fails_with_the_wait_and_never_falls_back() {
+    let sb = Sandbox::new().await;
+    sb.add(VALID_KEY, &["--enable"]);
+    sb.fake.clear_requests();
+    sb.fake.push_fault(
+        ScriptedFault::new(Fault::RateLimited {
+            retry_after_secs: 1,
+        })
+        .for_flavor(Flavor::OpenAi)
+        .times(4),
+    );
+    let started = std::time::Instant::now();
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert_eq!(run.code, 4, "{run:?}");
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let retries: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["type"] == "retrying").collect();
+    assert_eq!(retries.len(), 3, "three retries, then give up: {lines:?}");
+    assert_eq!(retries[0]["wait_ms"], 1000);
+    let error = &lines.last().expect("line")["error"];
+    assert_eq!(error["code"], "rate_limited");
+    assert_eq!(error["retry_after_secs"], 1);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("try again in 1 s")
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "the waits were honoured"
+    );
+    assert!(
+        sb.proxy.requests().is_empty(),
+        "no silent fallback to Taskly"
+    );
+    assert_eq!(sb.fake.requests().len(), 4);
+
+    // A wait longer than the cap is returned at once, not sat through.
+    sb.fake.push_fault(
+        ScriptedFault::new(Fault::RateLimited {
+            retry_after_secs: 600,
+        })
+        .for_flavor(Flavor::OpenAi),
+    );
+    let started = std::time::Instant::now();
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert_eq!(run.code, 4);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        run.stdout.contains("\"retry_after_secs\":600"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_typed() {
+    let sb = Sandbox::new().await;
+    sb.add(VALID_KEY, &["--enable"]);
+    let cases = [
+        (Fault::Unauthorized, "invalid_key"),
+        (Fault::QuotaExhausted, "quota_exhausted"),
+        (Fault::ModelNotFound, "model_not_available"),
+    ];
+    let mut sb = sb;
+    sb.extra_env
+        .push(("TASKLY_FIRST_BYTE_TIMEOUT_MS".into(), "1000".into()));
+    for (fault, code) in cases {
+        sb.fake
+            .push_fault(ScriptedFault::new(fault).for_flavor(Flavor::OpenAi));
+        let run = sb.run(&["chat", "--json", "hello"], "");
+        assert_eq!(run.code, 4, "{code}: {run:?}");
+        assert!(
+            run.stdout.contains(&format!("\"code\":\"{code}\"")),
+            "{code}: {}",
+            run.stdout
+        );
+    }
+    // Timeouts are retried like outages; four in a row end in the typed error.
+    sb.fake.push_fault(
+        ScriptedFault::new(Fault::Hang)
+            .for_flavor(Flavor::OpenAi)
+            .times(4),
+    );
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert!(
+        run.stdout.contains("\"code\":\"upstream_timeout\""),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("\"type\":\"retrying\"").count(), 3);
+    // Outages are retried, then reported.
+    sb.fake.push_fault(
+        ScriptedFault::new(Fault::Unavailable)
+            .for_flavor(Flavor::OpenAi)
+            .times(4),
+    );
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert!(
+        run.stdout.contains("\"code\":\"upstream_outage\""),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("\"type\":\"retrying\"").count(), 3);
+    // A cut stream keeps what arrived.
+    sb.fake
+        .push_fault(ScriptedFault::new(Fault::CutStreamAfter(3)).for_flavor(Flavor::OpenAi));
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert!(
+        run.stdout.contains("\"code\":\"stream_cut\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"partial_text\":\"Echo:"),
+        "{}",
+        run.stdout
+    );
+    assert!(sb.proxy.requests().is_empty());
+    // A refused Taskly token is its own error.
+    let mut cmd_env = std::mem::take(&mut sb.extra_env);
+    cmd_env.push(("TASKLY_PROXY_TOKEN".into(), "wrong-token-000000".into()));
+    sb.extra_env = cmd_env;
+    let run = sb.run(&["chat", "--json", "-p", "gemini", "hello"], "");
+    assert!(
+        run.stdout.contains("\"code\":\"proxy_token_rejected\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_pointing_at_the_taskly_proxy_is_refused() {
+    let sb = Sandbox::new().await;
+    sb.proxy.add_provider_key(VALID_KEY);
+    let proxy_base = sb.proxy.base_url(Flavor::OpenAi);
+    sb.add(
+        VALID_KEY,
+        &[
+            "--provider",
+            "custom",
+            "--base-url",
+            &proxy_base,
+            "--enable",
+        ],
+    );
+    sb.proxy.clear_requests();
+    let run = sb.run(&["chat", "--json", "-p", "custom", "hello"], "");
+    assert!(
+        run.stdout.contains("\"code\":\"unsafe_route\""),
+        "{}",
+        run.stdout
+    );
+    assert!(sb.proxy.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fallback_only_when_switched_on_and_usage_is_counted() {
+    let sb = Sandbox::new().await;
+    let id = sb.add(VALID_KEY, &["--enable"]);
+    let off = sb.run(&["settings", "--json"], "").ok();
+    assert_eq!(off.json()["fallback_to_taskly"], false, "off by default");
+    sb.run(&["settings", "fallback-to-taskly", "on"], "").ok();
+    sb.fake
+        .push_fault(ScriptedFault::new(Fault::Unauthorized).for_flavor(Flavor::OpenAi));
+    let run = sb.run(&["chat", "--json", "hello"], "").ok();
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["type"] == "falling_back" && l["error"]["code"] == "invalid_key"),
+        "{lines:?}"
+    );
+    let finished = lines.last().expect("finished");
+    assert_eq!(finished["route"]["kind"], "taskly");
+    assert_eq!(
+        finished["route"]["fallback"], true,
+        "the answer says Taskly stood in"
+    );
+    assert_eq!(sb.proxy.requests().len(), 1);
+
+    let usage = sb.run(&["usage", "--json"], "").ok().json();
+    let rows = usage["rows"].as_array().cloned().unwrap_or_default();
+    let mine = rows
+        .iter()
+        .find(|r| r["key_id"] == id.as_str())
+        .expect("a row for the key");
+    assert_eq!(
+        (mine["requests"].as_u64(), mine["failures"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let taskly = rows
+        .iter()
+        .find(|r| r["key_id"].is_null())
+        .expect("a row for Taskly");
+    assert_eq!(taskly["requests"], 1);
+    assert!(taskly["output_tokens"].as_u64().unwrap_or(0) > 0);
+    assert!(
+        sb.list()[0]["last_used_at"].is_string(),
+        "last used is recorded"
+    );
+}

@@ -1,0 +1,291 @@
+//! Turns an upstream's error answer or a transport failure into a typed [`Error`].
+//!
+//! Status, headers (`Retry-After`, rate-limit resets) and the body's codes decide the class; the
+//! body's message is shortened and scrubbed (`error_body`) before it reaches a message. The raw
+//! body never leaves this module.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::providers::WireFormat;
+use crate::providers::error_body::{self, ProviderErrorBody};
+use crate::providers::validate::retry_after;
+use crate::{ApiKey, Error, Upstream};
+
+/// The most bytes read of an error body.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Sorts a non-2xx answer.
+pub fn classify_status(
+    upstream: Upstream,
+    wire: WireFormat,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    presented: Option<&ApiKey>,
+    model: &str,
+) -> Error {
+    let parsed = error_body::parse(wire, body, presented);
+    let detail =
+        sentence(parsed.message_or(status.canonical_reason().unwrap_or("unexpected answer")));
+    let code = status.as_u16();
+    if upstream == Upstream::Taskly && (code == 401 || code == 403) {
+        return Error::ProxyTokenRejected { detail };
+    }
+    if is_quota(wire, status, &parsed) {
+        return Error::QuotaExhausted { upstream, detail };
+    }
+    match code {
+        401 | 403 => match upstream {
+            Upstream::Provider(provider) => Error::InvalidKey {
+                provider,
+                status: Some(code),
+                detail,
+            },
+            Upstream::Taskly => Error::ProxyTokenRejected { detail },
+        },
+        400 if wire == WireFormat::Gemini && parsed.has_code("api_key_invalid") => match upstream {
+            Upstream::Provider(provider) => Error::InvalidKey {
+                provider,
+                status: Some(code),
+                detail,
+            },
+            Upstream::Taskly => Error::ProxyTokenRejected { detail },
+        },
+        429 => Error::RateLimited {
+            upstream,
+            retry_after: wait_from(headers, &parsed),
+        },
+        404 => Error::ModelNotAvailable {
+            upstream,
+            model: model.to_owned(),
+            detail,
+        },
+        400 if parsed.has_code("model_not_found")
+            || parsed.message_mentions("model") && parsed.message_mentions("not") =>
+        {
+            Error::ModelNotAvailable {
+                upstream,
+                model: model.to_owned(),
+                detail,
+            }
+        }
+        500..=599 => Error::UpstreamOutage {
+            upstream,
+            status: code,
+            detail,
+        },
+        _ => Error::RequestRefused {
+            upstream,
+            status: code,
+            detail,
+        },
+    }
+}
+
+/// A failure before or while reading an answer.
+pub fn classify_transport(
+    upstream: Upstream,
+    host: &str,
+    err: &reqwest::Error,
+    phase: &'static str,
+    after: Duration,
+) -> Error {
+    if err.is_timeout() {
+        return Error::UpstreamTimeout {
+            upstream,
+            phase,
+            after,
+        };
+    }
+    let mut detail = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        detail = e.to_string();
+        source = e.source();
+    }
+    Error::NetworkError {
+        upstream,
+        host: host.to_owned(),
+        detail: error_body::scrub(&detail, None),
+    }
+}
+
+/// The wait an answer asks for: `Retry-After`, OpenAI's `x-ratelimit-reset-*`, Anthropic's
+/// `anthropic-ratelimit-*-reset`, or Gemini's `RetryInfo` in the body.
+fn wait_from(headers: &HeaderMap, parsed: &ProviderErrorBody) -> Option<Duration> {
+    if let Some(wait) = retry_after(headers) {
+        return Some(wait);
+    }
+    for name in ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] {
+        if let Some(wait) = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_go_duration)
+        {
+            return Some(wait);
+        }
+    }
+    parsed.retry_delay
+}
+
+/// OpenAI's reset headers look like `6m0s`, `1s`, `250ms`.
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut total = 0f64;
+    let mut number = String::new();
+    let mut chars = text.trim().chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let value: f64 = number.parse().ok()?;
+        number.clear();
+        let unit = match c {
+            'h' => 3600.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.001
+            }
+            'm' => 60.0,
+            's' => 1.0,
+            _ => return None,
+        };
+        total += value * unit;
+        any = true;
+    }
+    (any && number.is_empty() && total.is_finite() && total < 86_400.0)
+        .then(|| Duration::from_secs_f64(total))
+}
+
+fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) -> bool {
+    match status.as_u16() {
+        402 => true,
+        429 => {
+            parsed.has_code("insufficient_quota")
+                || (wire == WireFormat::Gemini && parsed.message_mentions("billing"))
+        }
+        400 => wire == WireFormat::Anthropic && parsed.message_mentions("credit balance"),
+        403 => parsed.message_mentions("quota"),
+        _ => false,
+    }
+}
+
+fn sentence(text: String) -> String {
+    if text.ends_with(['.', '!', '?', '…']) {
+        text
+    } else {
+        format!("{text}.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProviderId;
+    use reqwest::header::HeaderValue;
+
+    fn classify(
+        upstream: Upstream,
+        wire: WireFormat,
+        status: u16,
+        headers: &[(&'static str, &str)],
+        body: &str,
+    ) -> Error {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, HeaderValue::from_str(v).expect("header"));
+        }
+        classify_status(
+            upstream,
+            wire,
+            StatusCode::from_u16(status).expect("status"),
+            &map,
+            body.as_bytes(),
+            None,
+            "gpt-4o-mini",
+        )
+    }
+
+    #[test]
+    fn each_class() {
+        let openai = Upstream::Provider(ProviderId::Openai);
+        let oa = WireFormat::OpenaiCompatible;
+        assert!(matches!(
+            classify(openai, oa, 401, &[], "{}"),
+            Error::InvalidKey { .. }
+        ));
+        assert!(matches!(
+            classify(Upstream::Taskly, oa, 401, &[], "{}"),
+            Error::ProxyTokenRejected { .. }
+        ));
+        let limited = classify(
+            openai,
+            oa,
+            429,
+            &[("retry-after", "2")],
+            r#"{"error":{"code":"rate_limit_exceeded"}}"#,
+        );
+        assert!(
+            matches!(limited, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2))
+        );
+        let reset = classify(
+            openai,
+            oa,
+            429,
+            &[("x-ratelimit-reset-requests", "6m0s")],
+            "{}",
+        );
+        assert!(
+            matches!(reset, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(360))
+        );
+        assert!(matches!(
+            classify(
+                openai,
+                oa,
+                429,
+                &[],
+                r#"{"error":{"code":"insufficient_quota"}}"#
+            ),
+            Error::QuotaExhausted { .. }
+        ));
+        assert!(matches!(
+            classify(
+                openai,
+                oa,
+                404,
+                &[],
+                r#"{"error":{"code":"model_not_found"}}"#
+            ),
+            Error::ModelNotAvailable { .. }
+        ));
+        assert!(matches!(
+            classify(openai, oa, 503, &[], "<html>"),
+            Error::UpstreamOutage { status: 503, .. }
+        ));
+        let anthropic = Upstream::Provider(ProviderId::Anthropic);
+        assert!(matches!(
+            classify(anthropic, WireFormat::Anthropic, 529, &[], "{}"),
+            Error::UpstreamOutage { status: 529, .. }
+        ));
+        let gemini = Upstream::Provider(ProviderId::Gemini);
+        let body = r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}}"#;
+        assert!(
+            matches!(classify(gemini, WireFormat::Gemini, 429, &[], body), Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(37))
+        );
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_go_duration("1h"), Some(Duration::from_secs(3600)));
+        for bad in ["", "abc", "5", "5x", "99999h"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad}");
+        }
+    }
+}

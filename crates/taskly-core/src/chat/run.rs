@@ -1,0 +1,487 @@
+//! Running one chat request end to end: route, send, stream, retry, fall back, report.
+//!
+//! [`ChatService::start`] spawns the request and hands back a [`ChatStream`] of [`ChatEvent`]s.
+//! Dropping the stream cancels the request and closes the upstream connection. Rate limits and
+//! transient failures are retried (at most `max_retries` times, jittered backoff, honouring
+//! `Retry-After` up to `retry_max_wait`) only before any text has arrived. A failing personal
+//! key never falls back to Taskly unless the user switched `fallback_to_taskly` on.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::chat::upstream::{self, Endpoint};
+use crate::chat::{ChatRequest, Decoded, TokenUsage, default_model};
+use crate::routing::{Decision, RouteInfo, RouteKind, Router};
+use crate::{Error, ErrorPayload, Result, Upstream, Vault};
+
+/// What happens while a request runs, in order.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChatEvent {
+    /// The request is on its way, by this route.
+    Started {
+        /// Personal key or Taskly.
+        route: RouteInfo,
+        /// The model asked for.
+        model: String,
+    },
+    /// The last attempt failed in a way worth retrying; the next starts after `wait_ms`.
+    Retrying {
+        /// 1 for the first retry.
+        attempt: u32,
+        /// The most retries there will be.
+        max_retries: u32,
+        /// The wait before it.
+        wait_ms: u64,
+        /// What went wrong.
+        error: ErrorPayload,
+    },
+    /// The personal key failed and the user allows Taskly to answer instead.
+    FallingBack {
+        /// What went wrong with the key.
+        error: ErrorPayload,
+    },
+    /// More answer text.
+    Delta {
+        /// The text.
+        text: String,
+    },
+    /// The answer is complete.
+    Finished {
+        /// Who answered.
+        route: RouteInfo,
+        /// The model asked for.
+        model: String,
+        /// Tokens, when the upstream counted them.
+        usage: Option<TokenUsage>,
+        /// Why it ended.
+        finish_reason: Option<String>,
+        /// Things to know (e.g. a soft budget passed).
+        warnings: Vec<String>,
+    },
+}
+
+/// Runs chat requests for one account.
+#[derive(Debug)]
+pub struct ChatService {
+    vault: Arc<Vault>,
+    router: Router,
+}
+
+/// The events of one running request. Dropping it cancels the request.
+#[derive(Debug)]
+pub struct ChatStream {
+    events: mpsc::Receiver<Result<ChatEvent>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Stream for ChatStream {
+    type Item = Result<ChatEvent>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.events.poll_recv(cx)
+    }
+}
+
+impl Drop for ChatStream {
+    fn drop(&mut self) {
+        // Aborting drops the upstream response, which closes its connection.
+        self.task.abort();
+    }
+}
+
+/// How one attempt ended.
+struct Attempt {
+    usage: Option<TokenUsage>,
+    finish_reason: Option<String>,
+}
+
+impl ChatService {
+    /// A service over `vault`'s account and configuration.
+    pub fn new(vault: Arc<Vault>) -> Self {
+        Self {
+            router: Router::new(vault.clone()),
+            vault,
+        }
+    }
+
+    /// The router (for `taskly models` and diagnostics).
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Starts a request; its events arrive on the returned stream.
+    pub fn start(self: &Arc<Self>, request: ChatRequest) -> ChatStream {
+        let (tx, events) = mpsc::channel(64);
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let outcome = this.run(request, &tx).await;
+            if let Err(err) = outcome {
+                let _ = tx.send(Err(err)).await;
+            }
+        });
+        ChatStream { events, task }
+    }
+
+    async fn run(&self, request: ChatRequest, tx: &mpsc::Sender<Result<ChatEvent>>) -> Result<()> {
+        let model = request
+            .model
+            .clone()
+            .unwrap_or_else(|| default_model(request.provider).to_owned());
+        let mut decision = self.router.decide(request.provider).await?;
+        let mut fell_back = false;
+        loop {
+            let warnings = self.budget_warnings(&decision).await?;
+            emit(
+                tx,
+                ChatEvent::Started {
+                    route: decision.info.clone(),
+                    model: model.clone(),
+                },
+            )
+            .await?;
+            let result = self.with_retries(&decision, &request, &model, tx).await;
+            match &result {
+                Ok(done) => self.count(&decision, &model, done.usage, true).await,
+                Err((Error::Cancelled, _)) => {}
+                Err(_) => self.count(&decision, &model, None, false).await,
+            }
+            match result {
+                Ok(done) => {
+                    tracing::info!(route = ?decision.info.kind, provider = %request.provider, "chat answered");
+                    let finished = ChatEvent::Finished {
+                        route: decision.info.clone(),
+                        model,
+                        usage: done.usage,
+                        finish_reason: done.finish_reason,
+                        warnings,
+                    };
+                    return emit(tx, finished).await;
+                }
+                Err((err, streamed)) => {
+                    tracing::info!(code = ?err.code(), route = ?decision.info.kind, "chat failed");
+                    let may_fall_back = decision.info.kind == RouteKind::Personal
+                        && !fell_back
+                        && !streamed
+                        && !matches!(err, Error::Cancelled)
+                        && self.fallback_allowed().await;
+                    if !may_fall_back {
+                        return Err(err);
+                    }
+                    emit(
+                        tx,
+                        ChatEvent::FallingBack {
+                            error: err.payload(),
+                        },
+                    )
+                    .await?;
+                    decision = self.router.taskly(request.provider, true)?;
+                    fell_back = true;
+                }
+            }
+        }
+    }
+
+    /// Whether the user allows Taskly to answer when their key fails (off unless set).
+    async fn fallback_allowed(&self) -> bool {
+        crate::settings::fallback_to_taskly(self.vault.db(), self.vault.account().as_str())
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Counts a request against its key (or Taskly) for today, locally. Failing to count is
+    /// logged, never a reason to fail the answer.
+    async fn count(
+        &self,
+        decision: &Decision,
+        model: &str,
+        usage: Option<TokenUsage>,
+        succeeded: bool,
+    ) {
+        let usage = usage.unwrap_or_default();
+        let event = crate::usage::UsageEvent {
+            account: self.vault.account().as_str().to_owned(),
+            key_id: decision.info.key_id.clone(),
+            provider: decision.info.provider,
+            model: model.to_owned(),
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            succeeded,
+        };
+        if let Err(err) = crate::usage::record(self.vault.db(), event).await {
+            tracing::warn!(code = ?err.code(), "usage not counted");
+        }
+    }
+
+    /// Checks the key's budget before spending: a hard limit refuses, a soft one warns.
+    async fn budget_warnings(&self, decision: &Decision) -> Result<Vec<String>> {
+        let Some(key_id) = decision.info.key_id.as_deref() else {
+            return Ok(Vec::new());
+        };
+        match crate::usage::budget::check(self.vault.db(), self.vault.account().as_str(), key_id)
+            .await?
+        {
+            crate::usage::budget::BudgetCheck::Within => Ok(Vec::new()),
+            crate::usage::budget::BudgetCheck::SoftExceeded {
+                period,
+                spent_usd,
+                limit_usd,
+            } => Ok(vec![format!(
+                "This key has spent about ${spent_usd:.2} of its {period} soft budget of ${limit_usd:.2}."
+            )]),
+        }
+    }
+
+    async fn with_retries(
+        &self,
+        decision: &Decision,
+        request: &ChatRequest,
+        model: &str,
+        tx: &mpsc::Sender<Result<ChatEvent>>,
+    ) -> std::result::Result<Attempt, (Error, bool)> {
+        let settings = &self.vault.config().chat;
+        let max_retries = settings.max_retries.min(3);
+        let mut retry = 0;
+        loop {
+            match attempt(
+                &decision.endpoint,
+                request,
+                model,
+                tx,
+                settings.first_byte_timeout,
+                settings.idle_timeout,
+            )
+            .await
+            {
+                Ok(done) => return Ok(done),
+                Err((err, streamed)) => {
+                    if streamed || !err.is_transient() || retry >= max_retries {
+                        return Err((err, streamed));
+                    }
+                    let Some(wait) =
+                        retry_wait(&err, retry, settings.retry_base, settings.retry_max_wait)
+                    else {
+                        return Err((err, streamed));
+                    };
+                    retry += 1;
+                    let event = ChatEvent::Retrying {
+                        attempt: retry,
+                        max_retries,
+                        wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        error: err.payload(),
+                    };
+                    emit(tx, event).await.map_err(|e| (e, false))?;
+                    tracing::info!(retry, wait_ms = wait.as_millis() as u64, code = ?err.code(), "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
+/// One request to the upstream, streamed to `tx`. The `bool` says whether text was delivered.
+async fn attempt(
+    endpoint: &Endpoint,
+    request: &ChatRequest,
+    model: &str,
+    tx: &mpsc::Sender<Result<ChatEvent>>,
+    first_byte: Duration,
+    idle: Duration,
+) -> std::result::Result<Attempt, (Error, bool)> {
+    let upstream = endpoint.upstream;
+    let model_name = match upstream {
+        Upstream::Taskly => format!("{}/{model}", request.provider.as_str()),
+        Upstream::Provider(_) => model.to_owned(),
+    };
+    let mut stream = upstream::open(endpoint, request, &model_name)
+        .await
+        .map_err(|e| (e, false))?;
+    let mut partial = String::new();
+    let mut usage: Option<TokenUsage> = None;
+    let mut finish: Option<Option<String>> = None;
+    let cut = |partial: &String, detail: String| Error::StreamCut {
+        upstream,
+        detail,
+        partial: partial.clone(),
+    };
+    loop {
+        let wait = if partial.is_empty() { first_byte } else { idle };
+        let phase = if partial.is_empty() {
+            "first token"
+        } else {
+            "next token"
+        };
+        let next = match tokio::time::timeout(wait, stream.next()).await {
+            Ok(next) => next,
+            Err(_) if partial.is_empty() => {
+                return Err((
+                    Error::UpstreamTimeout {
+                        upstream,
+                        phase,
+                        after: wait,
+                    },
+                    false,
+                ));
+            }
+            Err(_) => {
+                return Err((
+                    cut(
+                        &partial,
+                        format!("nothing arrived for {} s", wait.as_secs()),
+                    ),
+                    true,
+                ));
+            }
+        };
+        match next {
+            None if finish.is_some() => {
+                return Ok(Attempt {
+                    usage,
+                    finish_reason: finish.flatten(),
+                });
+            }
+            None => {
+                let streamed = !partial.is_empty();
+                return Err((
+                    cut(&partial, "the connection closed before the end".into()),
+                    streamed,
+                ));
+            }
+            Some(Err(err)) => {
+                if finish.is_some() {
+                    // The answer was complete; a failure while reading the trailing usage is not
+                    // worth failing the request for.
+                    return Ok(Attempt {
+                        usage,
+                        finish_reason: finish.flatten(),
+                    });
+                }
+                if partial.is_empty() {
+                    return Err((err, false));
+                }
+                return Err((cut(&partial, err.code_text()), true));
+            }
+            Some(Ok(Decoded::Delta(text))) => {
+                partial.push_str(&text);
+                if tx.send(Ok(ChatEvent::Delta { text })).await.is_err() {
+                    return Err((Error::Cancelled, true));
+                }
+            }
+            Some(Ok(Decoded::Usage {
+                input_tokens,
+                output_tokens,
+            })) => {
+                let current = usage.get_or_insert_with(TokenUsage::default);
+                if let Some(n) = input_tokens {
+                    current.input_tokens = n;
+                }
+                if let Some(n) = output_tokens {
+                    current.output_tokens = n;
+                }
+            }
+            Some(Ok(Decoded::Done { finish_reason })) => finish = Some(finish_reason),
+            Some(Ok(Decoded::Failed { code, message })) => {
+                let err = match code.as_str() {
+                    "overloaded_error" => Error::UpstreamOutage {
+                        upstream,
+                        status: 529,
+                        detail: message,
+                    },
+                    "rate_limit_error" => Error::RateLimited {
+                        upstream,
+                        retry_after: None,
+                    },
+                    _ => Error::UpstreamOutage {
+                        upstream,
+                        status: 500,
+                        detail: message,
+                    },
+                };
+                if partial.is_empty() {
+                    return Err((err, false));
+                }
+                return Err((cut(&partial, err.code_text()), true));
+            }
+        }
+    }
+}
+
+/// How long to wait before retry number `retry + 1`, or `None` when the upstream asks for a
+/// longer wait than we sit through.
+fn retry_wait(err: &Error, retry: u32, base: Duration, max_wait: Duration) -> Option<Duration> {
+    if let Error::RateLimited {
+        retry_after: Some(wait),
+        ..
+    } = err
+    {
+        return (*wait <= max_wait).then_some(*wait);
+    }
+    let backoff = base.saturating_mul(1 << retry.min(10));
+    // ±25 % jitter, so clients that failed together do not retry together.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let factor = 0.75 + f64::from(nanos % 1000) / 2000.0;
+    Some(backoff.mul_f64(factor).min(max_wait))
+}
+
+async fn emit(tx: &mpsc::Sender<Result<ChatEvent>>, event: ChatEvent) -> Result<()> {
+    tx.send(Ok(event)).await.map_err(|_| Error::Cancelled)
+}
+
+impl Error {
+    /// The stable code as text, for details.
+    fn code_text(&self) -> String {
+        serde_json::to_value(self.code())
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_honour_retry_after_and_the_cap() {
+        let up = Upstream::Taskly;
+        let limited = |secs| Error::RateLimited {
+            upstream: up,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        let cap = Duration::from_secs(10);
+        assert_eq!(
+            retry_wait(&limited(3), 0, Duration::from_millis(100), cap),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_wait(&limited(30), 0, Duration::from_millis(100), cap),
+            None,
+            "longer than the cap: give up at once"
+        );
+        let outage = Error::UpstreamOutage {
+            upstream: up,
+            status: 503,
+            detail: String::new(),
+        };
+        for retry in 0..3 {
+            let wait = retry_wait(&outage, retry, Duration::from_millis(100), cap).expect("retry");
+            let nominal = 100.0 * f64::from(1u32 << retry);
+            let ms = wait.as_millis() as f64;
+            assert!(
+                ms >= nominal * 0.74 && ms <= nominal * 1.26,
+                "retry {retry}: {ms} ms"
+            );
+        }
+        let capped = retry_wait(&outage, 9, Duration::from_secs(1), cap).expect("retry");
+        assert!(capped <= cap);
+    }
+}

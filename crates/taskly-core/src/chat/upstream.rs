@@ -1,0 +1,431 @@
+//! Talking to one upstream: the endpoint (where, with which headers), the guarded HTTP send
+//! shared by every wire format, and the answer as a stream of [`Decoded`] pieces.
+//!
+//! OpenAI-compatible upstreams (and the Taskly proxy) go through `async-openai`, configured so
+//! that it never reads `OPENAI_API_KEY` or `OPENAI_BASE_URL`, never retries on its own, never logs
+//! an error body, and sends the key only in our header marked sensitive: its HTTP layer is our
+//! [`GuardedSend`]. Anthropic and Gemini go through our adapters over the same send.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_openai::error::OpenAIError;
+use async_openai::middleware::HttpRequestFactory;
+use async_openai::types::chat::{
+    ChatCompletionRequestAssistantMessageArgs, ChatCompletionRequestMessage,
+    ChatCompletionRequestSystemMessageArgs, ChatCompletionRequestUserMessageArgs,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
+};
+use futures::stream::{BoxStream, StreamExt};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+use crate::chat::failure::{MAX_ERROR_BODY, classify_status, classify_transport};
+use crate::chat::sse::SseDecoder;
+use crate::chat::{ChatRequest, Decoded, Role, anthropic, gemini};
+use crate::providers::WireFormat;
+use crate::providers::base_url::BaseUrl;
+use crate::{ApiKey, Error, Result, Upstream};
+
+/// Where a request goes and how it authenticates.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Who answers.
+    pub upstream: Upstream,
+    /// Its dialect.
+    pub wire: WireFormat,
+    /// Its base URL (checked by `BaseUrl`).
+    pub base: BaseUrl,
+    /// Auth headers, values marked sensitive.
+    pub headers: HeaderMap,
+    /// The secret sent (the user's key or the Taskly token), to scrub from error bodies.
+    pub presented: Arc<ApiKey>,
+    /// The pooled client for this base URL.
+    pub client: reqwest::Client,
+    /// How long to wait for the answer's headers.
+    pub first_byte: Duration,
+    /// Whether `max_tokens` must be sent as OpenAI's newer `max_completion_tokens`.
+    pub max_completion_tokens: bool,
+}
+
+/// The answer as it arrives.
+pub type DecodedStream = BoxStream<'static, Result<Decoded>>;
+
+/// Sends the request and returns the answer's pieces as they arrive.
+pub async fn open(
+    endpoint: &Endpoint,
+    request: &ChatRequest,
+    model: &str,
+) -> Result<DecodedStream> {
+    match endpoint.wire {
+        WireFormat::OpenaiCompatible => open_openai(endpoint, request, model).await,
+        WireFormat::Anthropic => {
+            let wire = anthropic::request(request, model, true);
+            let mut decoder = anthropic::StreamDecoder::new();
+            open_sse(endpoint, wire, model, move |event| {
+                decoder.decode_event(event)
+            })
+            .await
+        }
+        WireFormat::Gemini => {
+            let wire =
+                gemini::request(request, model, true).map_err(|e| Error::ModelNotAvailable {
+                    upstream: endpoint.upstream,
+                    model: model.to_owned(),
+                    detail: e.0,
+                })?;
+            open_sse(endpoint, wire, model, gemini::decode_event).await
+        }
+    }
+}
+
+async fn open_openai(
+    endpoint: &Endpoint,
+    request: &ChatRequest,
+    model: &str,
+) -> Result<DecodedStream> {
+    let config = EndpointConfig {
+        base: endpoint.base.as_str().to_owned(),
+        headers: endpoint.headers.clone(),
+        no_key: secrecy::SecretString::from(String::new()),
+    };
+    let send = GuardedSend {
+        endpoint: Arc::new(endpoint.clone()),
+        model: model.to_owned(),
+    };
+    let client = async_openai::Client::with_config(config).with_http_service(send);
+    let body = openai_request(request, model, endpoint.max_completion_tokens)?;
+    let stream = client
+        .chat()
+        .create_stream(body)
+        .await
+        .map_err(|e| from_openai(endpoint.upstream, e))?;
+    let upstream = endpoint.upstream;
+    Ok(stream
+        .flat_map(move |item| {
+            let pieces: Vec<Result<Decoded>> = match item {
+                Ok(chunk) => {
+                    let mut out = Vec::new();
+                    for choice in chunk.choices {
+                        if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
+                            out.push(Ok(Decoded::Delta(text)));
+                        }
+                        if let Some(reason) = choice.finish_reason {
+                            let reason = serde_json::to_value(reason)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned));
+                            out.push(Ok(Decoded::Done {
+                                finish_reason: reason,
+                            }));
+                        }
+                    }
+                    if let Some(usage) = chunk.usage {
+                        out.push(Ok(Decoded::Usage {
+                            input_tokens: Some(u64::from(usage.prompt_tokens)),
+                            output_tokens: Some(u64::from(usage.completion_tokens)),
+                        }));
+                    }
+                    out
+                }
+                Err(e) => vec![Err(from_openai(upstream, e))],
+            };
+            futures::stream::iter(pieces)
+        })
+        .boxed())
+}
+
+#[allow(deprecated)] // `max_tokens`: the field most OpenAI-compatible providers still read
+fn openai_request(
+    request: &ChatRequest,
+    model: &str,
+    max_completion_tokens: bool,
+) -> Result<CreateChatCompletionRequest> {
+    let bad = |e: OpenAIError| Error::Internal(format!("cannot build the request: {e}"));
+    let mut messages: Vec<ChatCompletionRequestMessage> =
+        Vec::with_capacity(request.messages.len());
+    for message in &request.messages {
+        let built = match message.role {
+            Role::System => ChatCompletionRequestSystemMessageArgs::default()
+                .content(message.content.clone())
+                .build()
+                .map_err(bad)?
+                .into(),
+            Role::User => ChatCompletionRequestUserMessageArgs::default()
+                .content(message.content.clone())
+                .build()
+                .map_err(bad)?
+                .into(),
+            Role::Assistant => ChatCompletionRequestAssistantMessageArgs::default()
+                .content(message.content.clone())
+                .build()
+                .map_err(bad)?
+                .into(),
+        };
+        messages.push(built);
+    }
+    let mut args = CreateChatCompletionRequestArgs::default();
+    args.model(model)
+        .messages(messages)
+        .stream(true)
+        .stream_options(ChatCompletionStreamOptions {
+            include_usage: Some(true),
+            include_obfuscation: None,
+        });
+    let mut body = args.build().map_err(bad)?;
+    if let Some(max) = request.max_tokens {
+        if max_completion_tokens {
+            body.max_completion_tokens = Some(max);
+        } else {
+            body.max_tokens = Some(max);
+        }
+    }
+    Ok(body)
+}
+
+/// async-openai's view of an endpoint: our base URL and our (sensitive) headers, and no key of
+/// its own, so nothing is ever taken from `OPENAI_API_KEY`.
+#[derive(Debug)]
+struct EndpointConfig {
+    base: String,
+    headers: HeaderMap,
+    no_key: secrecy::SecretString,
+}
+
+impl async_openai::config::Config for EndpointConfig {
+    fn headers(&self) -> HeaderMap {
+        self.headers.clone()
+    }
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+    fn query(&self) -> Vec<(&str, &str)> {
+        Vec::new()
+    }
+    fn api_base(&self) -> &str {
+        &self.base
+    }
+    fn api_key(&self) -> &secrecy::SecretString {
+        &self.no_key
+    }
+}
+
+/// The HTTP layer under async-openai (and our adapters): only the endpoint's origin, a timeout
+/// for the answer's headers, no retries, and error answers turned into typed errors here, so
+/// the library never sees (or logs) an error body.
+#[derive(Debug, Clone)]
+struct GuardedSend {
+    endpoint: Arc<Endpoint>,
+    model: String,
+}
+
+impl tower::Service<HttpRequestFactory> for GuardedSend {
+    type Response = reqwest::Response;
+    type Error = OpenAIError;
+    type Future = Pin<Box<dyn Future<Output = Result<reqwest::Response, OpenAIError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
+        let endpoint = self.endpoint.clone();
+        let model = self.model.clone();
+        Box::pin(async move {
+            let request = factory.build().await?;
+            send(&endpoint, request, &model).await.map_err(boxed)
+        })
+    }
+}
+
+/// Sends one request to the endpoint, guarded as described on [`GuardedSend`].
+pub async fn send(
+    endpoint: &Endpoint,
+    request: reqwest::Request,
+    model: &str,
+) -> Result<reqwest::Response> {
+    let origin = request.url().origin().ascii_serialization();
+    if origin != endpoint.base.origin() {
+        return Err(Error::UnsafeRoute {
+            reason: format!(
+                "a request was about to go to {origin} instead of {}",
+                endpoint.base.origin()
+            ),
+        });
+    }
+    let host = endpoint.base.host();
+    let response =
+        match tokio::time::timeout(endpoint.first_byte, endpoint.client.execute(request)).await {
+            Err(_) => {
+                return Err(Error::UpstreamTimeout {
+                    upstream: endpoint.upstream,
+                    phase: "response",
+                    after: endpoint.first_byte,
+                });
+            }
+            Ok(Err(e)) => {
+                return Err(classify_transport(
+                    endpoint.upstream,
+                    &host,
+                    &e,
+                    "response",
+                    endpoint.first_byte,
+                ));
+            }
+            Ok(Ok(response)) => response,
+        };
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let headers = response.headers().clone();
+    let body = read_limited(response, MAX_ERROR_BODY).await;
+    tracing::debug!(upstream = %endpoint.upstream, status = status.as_u16(), "upstream answered with an error");
+    Err(classify_status(
+        endpoint.upstream,
+        endpoint.wire,
+        status,
+        &headers,
+        &body,
+        Some(&endpoint.presented),
+        model,
+    ))
+}
+
+async fn open_sse<F>(
+    endpoint: &Endpoint,
+    wire: crate::chat::WireRequest,
+    model: &str,
+    decode: F,
+) -> Result<DecodedStream>
+where
+    F: FnMut(
+            &crate::chat::sse::SseEvent,
+        ) -> std::result::Result<Vec<Decoded>, crate::chat::DecodeError>
+        + Send
+        + 'static,
+{
+    let mut url = reqwest::Url::parse(&endpoint.base.join(&wire.path))
+        .map_err(|e| Error::Internal(format!("bad URL: {e}")))?;
+    if !wire.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(wire.query.iter());
+    }
+    let body = serde_json::to_vec(&wire.body)
+        .map_err(|e| Error::Internal(format!("cannot encode the request: {e}")))?;
+    let mut request = reqwest::Request::new(reqwest::Method::POST, url);
+    *request.headers_mut() = endpoint.headers.clone();
+    request
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    *request.body_mut() = Some(body.into());
+    let response = send(endpoint, request, model).await?;
+    let upstream = endpoint.upstream;
+    let host = endpoint.base.host();
+    let state = (
+        response.bytes_stream().boxed(),
+        SseDecoder::new(),
+        std::collections::VecDeque::<Result<Decoded>>::new(),
+        false,
+        decode,
+    );
+    Ok(futures::stream::unfold(
+        state,
+        move |(mut bytes, mut decoder, mut queue, mut ended, mut decode)| {
+            let host = host.clone();
+            async move {
+                loop {
+                    if let Some(item) = queue.pop_front() {
+                        return Some((item, (bytes, decoder, queue, ended, decode)));
+                    }
+                    if ended {
+                        return None;
+                    }
+                    match bytes.next().await {
+                        Some(Ok(chunk)) => match decoder.push(&chunk) {
+                            Ok(events) => {
+                                for event in &events {
+                                    match decode(event) {
+                                        Ok(pieces) => queue.extend(pieces.into_iter().map(Ok)),
+                                        Err(e) => queue.push_back(Err(Error::BadResponse {
+                                            upstream,
+                                            detail: e.0,
+                                        })),
+                                    }
+                                }
+                            }
+                            Err(e) => {
+                                queue.push_back(Err(Error::BadResponse {
+                                    upstream,
+                                    detail: e.0,
+                                }));
+                                ended = true;
+                            }
+                        },
+                        Some(Err(e)) => {
+                            queue.push_back(Err(classify_transport(
+                                upstream,
+                                &host,
+                                &e,
+                                "next token",
+                                Duration::ZERO,
+                            )));
+                            ended = true;
+                        }
+                        None => ended = true,
+                    }
+                }
+            }
+        },
+    )
+    .boxed())
+}
+
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    body
+}
+
+fn boxed(err: Error) -> OpenAIError {
+    OpenAIError::Boxed(Box::new(err))
+}
+
+/// Turns what async-openai hands back into our error, without formatting anything it carries
+/// that could hold an answer or a body.
+fn from_openai(upstream: Upstream, err: OpenAIError) -> Error {
+    match err {
+        OpenAIError::Boxed(inner) => match inner.downcast::<Error>() {
+            Ok(ours) => *ours,
+            Err(other) => Error::Internal(format!("HTTP layer: {other}")),
+        },
+        OpenAIError::Reqwest(e) => {
+            classify_transport(upstream, "", &e, "next token", Duration::ZERO)
+        }
+        OpenAIError::JSONDeserialize(..) => Error::BadResponse {
+            upstream,
+            detail: "a piece of the answer was not the expected JSON".into(),
+        },
+        OpenAIError::StreamError(_) => Error::StreamCut {
+            upstream,
+            detail: "the event stream broke".into(),
+            partial: String::new(),
+        },
+        OpenAIError::ApiError(api) => Error::RequestRefused {
+            upstream,
+            status: api.status_code.as_u16(),
+            detail: crate::providers::error_body::scrub(&api.api_error.message, None),
+        },
+        OpenAIError::InvalidArgument(text) => Error::Internal(format!("invalid request: {text}")),
+        other => Error::Internal(format!(
+            "unexpected client error: {}",
+            std::any::type_name_of_val(&other)
+        )),
+    }
+}

@@ -1,0 +1,249 @@
+//! The routing decision: whose account pays for a request, and where its bytes go.
+//!
+//! For provider P on account A: if A has an enabled key for P, the request goes straight to P
+//! with that key; otherwise it goes to the Taskly proxy with the Taskly token. A key is read
+//! from the credential store once per process and generation (a replace changes the
+//! generation), and the decision is made afresh for every request from SQLite, so a key
+//! switched off or replaced by another process is honoured on the very next request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::chat::upstream::Endpoint;
+use crate::providers::base_url::BaseUrl;
+use crate::providers::{ProviderId, WireFormat, auth};
+use crate::vault::entry_name;
+use crate::{ApiKey, Error, Result, Upstream, Vault};
+
+/// Which way a request went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteKind {
+    /// Straight to the provider with the user's key.
+    Personal,
+    /// Through the Taskly proxy with the Taskly token.
+    Taskly,
+}
+
+/// What the user is told about the route: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteInfo {
+    /// Personal key or Taskly.
+    pub kind: RouteKind,
+    /// The provider whose model answers.
+    pub provider: ProviderId,
+    /// The key's id, for a personal route.
+    pub key_id: Option<String>,
+    /// The key's label, for a personal route.
+    pub label: Option<String>,
+    /// The key's masked hint, for a personal route.
+    pub masked: Option<String>,
+    /// Taskly answered because the personal key failed and the user allowed that.
+    pub fallback: bool,
+}
+
+impl RouteInfo {
+    /// "your OpenAI key sk-…a1b2" or "Taskly".
+    pub fn describe(&self) -> String {
+        match self.kind {
+            RouteKind::Personal => format!(
+                "your {} key {}",
+                self.provider.spec().name,
+                self.masked.as_deref().unwrap_or_default()
+            ),
+            RouteKind::Taskly if self.fallback => {
+                "Taskly (your key failed; fallback is on)".to_owned()
+            }
+            RouteKind::Taskly => "Taskly".to_owned(),
+        }
+    }
+}
+
+/// A decision: what to tell the user, and where to send the request.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// For the user.
+    pub info: RouteInfo,
+    /// For the request.
+    pub endpoint: Endpoint,
+}
+
+/// The enabled key for a provider, as SQLite has it.
+#[derive(Debug)]
+struct EnabledKey {
+    id: String,
+    label: String,
+    masked: String,
+    base_url: String,
+    generation: i64,
+}
+
+/// Makes routing decisions for one account.
+#[derive(Debug)]
+pub struct Router {
+    vault: Arc<Vault>,
+    secrets: Mutex<HashMap<String, (i64, Arc<ApiKey>)>>,
+}
+
+impl Router {
+    /// A router over `vault`'s account and configuration.
+    pub fn new(vault: Arc<Vault>) -> Self {
+        Self {
+            vault,
+            secrets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Decides where a request to `provider` goes.
+    pub async fn decide(&self, provider: ProviderId) -> Result<Decision> {
+        match self.enabled_key(provider).await? {
+            Some(key) => self.personal(provider, key).await,
+            None => self.taskly(provider, false),
+        }
+    }
+
+    /// The Taskly route for `provider` (`fallback`: because the personal key failed).
+    pub fn taskly(&self, provider: ProviderId, fallback: bool) -> Result<Decision> {
+        let settings = &self.vault.config().chat;
+        let token = settings
+            .proxy_token
+            .clone()
+            .ok_or(Error::ProxyTokenMissing)?;
+        let base = BaseUrl::parse(&settings.proxy_url).map_err(|_| Error::InvalidConfig {
+            name: "TASKLY_PROXY_URL",
+            reason: "it must be an https:// URL (or http:// to this machine)".into(),
+        })?;
+        let headers = auth::auth_headers(ProviderId::Openai.spec(), &token)?;
+        let endpoint = Endpoint {
+            upstream: Upstream::Taskly,
+            wire: WireFormat::OpenaiCompatible,
+            client: self.vault.http().for_base(&base).clone(),
+            base,
+            headers,
+            presented: token,
+            first_byte: settings.first_byte_timeout,
+            max_completion_tokens: false,
+        };
+        let info = RouteInfo {
+            kind: RouteKind::Taskly,
+            provider,
+            key_id: None,
+            label: None,
+            masked: None,
+            fallback,
+        };
+        Ok(Decision { info, endpoint })
+    }
+
+    async fn personal(&self, provider: ProviderId, key: EnabledKey) -> Result<Decision> {
+        let base = BaseUrl::parse(&key.base_url)?;
+        self.refuse_taskly_host(&base)?;
+        let secret = self.secret(&key).await?;
+        let spec = provider.spec();
+        let endpoint = Endpoint {
+            upstream: Upstream::Provider(provider),
+            wire: spec.wire,
+            client: self.vault.http().for_base(&base).clone(),
+            headers: auth::auth_headers(spec, &secret)?,
+            base,
+            presented: secret,
+            first_byte: self.vault.config().chat.first_byte_timeout,
+            max_completion_tokens: matches!(provider, ProviderId::Openai | ProviderId::AzureOpenai),
+        };
+        let info = RouteInfo {
+            kind: RouteKind::Personal,
+            provider,
+            key_id: Some(key.id),
+            label: Some(key.label),
+            masked: Some(key.masked),
+            fallback: false,
+        };
+        Ok(Decision { info, endpoint })
+    }
+
+    /// A personal key never goes to a Taskly host, whatever the configuration says.
+    fn refuse_taskly_host(&self, base: &BaseUrl) -> Result<()> {
+        let host = base.host().to_ascii_lowercase();
+        if host == "taskly.chat" || host.ends_with(".taskly.chat") {
+            return Err(Error::UnsafeRoute {
+                reason: format!("the key's base URL points at a Taskly host ({host})"),
+            });
+        }
+        if let Ok(proxy) = BaseUrl::parse(&self.vault.config().chat.proxy_url) {
+            // On this machine, ports tell services apart; elsewhere the host alone decides.
+            let same = if base.is_loopback() {
+                base.origin() == proxy.origin()
+            } else {
+                proxy.host().eq_ignore_ascii_case(&host)
+            };
+            if same {
+                return Err(Error::UnsafeRoute {
+                    reason: format!("the key's base URL is the Taskly proxy's host ({host})"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn enabled_key(&self, provider: ProviderId) -> Result<Option<EnabledKey>> {
+        let account = self.vault.account().as_str().to_owned();
+        self.vault
+            .db()
+            .call(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT id, label, masked_hint, base_url, secret_generation FROM keys \
+                     WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND state = 'active'",
+                )?;
+                Ok(stmt
+                    .query_row(params![account, provider.as_str()], |r| {
+                        Ok(EnabledKey {
+                            id: r.get(0)?,
+                            label: r.get(1)?,
+                            masked: r.get(2)?,
+                            base_url: r.get(3)?,
+                            generation: r.get(4)?,
+                        })
+                    })
+                    .optional()?)
+            })
+            .await
+    }
+
+    /// The key's secret: from memory if this generation was read before, else from the store.
+    async fn secret(&self, key: &EnabledKey) -> Result<Arc<ApiKey>> {
+        if let Some(secret) = self.cached(key) {
+            return Ok(secret);
+        }
+        let creds = self.vault.credentials().await?;
+        let entry = entry_name(self.vault.account().as_str(), &key.id, key.generation);
+        let secret = Arc::new(
+            creds
+                .read(entry)
+                .await?
+                .ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })?,
+        );
+        if let Ok(mut cache) = self.secrets.lock() {
+            // Replaces (and so drops and zeroizes) any older generation of this key.
+            cache.insert(key.id.clone(), (key.generation, secret.clone()));
+        }
+        Ok(secret)
+    }
+
+    fn cached(&self, key: &EnabledKey) -> Option<Arc<ApiKey>> {
+        let cache = self.secrets.lock().ok()?;
+        cache
+            .get(&key.id)
+            .filter(|(generation, _)| *generation == key.generation)
+            .map(|(_, secret)| secret.clone())
+    }
+
+    /// Forgets every cached secret (they are zeroized once no request holds them).
+    pub fn forget_secrets(&self) {
+        if let Ok(mut cache) = self.secrets.lock() {
+            cache.clear();
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! Per-key spending limits on the estimated cost of local usage: soft ones warn, hard ones block.
+//!
+//! Spend is the estimated cost (see [`super::prices`]) of the key's usage today and this month,
+//! in UTC. Requests to models without a known price count as nothing, so a budget can only be
+//! as good as the price table; the check says nothing about them rather than guess.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{Totals, day_of, month_start_of, rows_in};
+use crate::vault::db::Db;
+use crate::{Error, Result};
+
+/// The `period` of a daily limit.
+pub const DAILY: &str = "daily";
+/// The `period` of a monthly limit.
+pub const MONTHLY: &str = "monthly";
+
+/// A key's limits in USD; `None` is no limit. Soft limits warn, hard limits refuse requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Budget {
+    /// Warn once today's estimated spend reaches this.
+    pub daily_soft_usd: Option<f64>,
+    /// Refuse requests once today's estimated spend reaches this.
+    pub daily_hard_usd: Option<f64>,
+    /// Warn once this month's estimated spend reaches this.
+    pub monthly_soft_usd: Option<f64>,
+    /// Refuse requests once this month's estimated spend reaches this.
+    pub monthly_hard_usd: Option<f64>,
+}
+
+impl Budget {
+    /// Whether no limit is set.
+    pub fn is_unlimited(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Checks the amounts: each finite and not negative, a soft limit not above the hard one.
+    pub fn validate(&self) -> Result<()> {
+        let fields = [
+            ("daily_soft_usd", self.daily_soft_usd),
+            ("daily_hard_usd", self.daily_hard_usd),
+            ("monthly_soft_usd", self.monthly_soft_usd),
+            ("monthly_hard_usd", self.monthly_hard_usd),
+        ];
+        for (name, value) in fields {
+            if let Some(v) = value
+                && !(v.is_finite() && v >= 0.0)
+            {
+                return Err(Error::InvalidConfig {
+                    name,
+                    reason: format!("{v} is not an amount in USD of 0 or more"),
+                });
+            }
+        }
+        let pairs = [
+            (
+                "daily_soft_usd",
+                DAILY,
+                self.daily_soft_usd,
+                self.daily_hard_usd,
+            ),
+            (
+                "monthly_soft_usd",
+                MONTHLY,
+                self.monthly_soft_usd,
+                self.monthly_hard_usd,
+            ),
+        ];
+        for (name, period, soft, hard) in pairs {
+            if let (Some(soft), Some(hard)) = (soft, hard)
+                && soft > hard
+            {
+                return Err(Error::InvalidConfig {
+                    name,
+                    reason: format!(
+                        "the {period} soft limit (${soft:.2}) is above the {period} hard limit \
+                         (${hard:.2}); the soft limit warns before the hard one blocks, so it \
+                         must be lower or equal"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of a budget check that does not block the request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum BudgetCheck {
+    /// No limit reached (or none set).
+    Within,
+    /// A soft limit is reached: warn, but send the request.
+    SoftExceeded {
+        /// [`DAILY`] or [`MONTHLY`].
+        period: &'static str,
+        /// Estimated spend in that period, USD.
+        spent_usd: f64,
+        /// The soft limit, USD.
+        limit_usd: f64,
+    },
+}
+
+/// Sets a key's limits; all `None` removes them. The key must be one of the account's keys.
+pub async fn set_budget(db: &Db, account: &str, key_id: &str, budget: Budget) -> Result<()> {
+    budget.validate()?;
+    let (account, key_id) = (account.to_owned(), key_id.to_owned());
+    db.call(move |conn| {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if budget.is_unlimited() {
+            // Also works for a key removed since: its leftover limits can still be cleared.
+            tx.execute(
+                "DELETE FROM key_budgets WHERE key_id = ?1 AND account = ?2",
+                params![key_id, account],
+            )?;
+        } else {
+            let exists = tx
+                .query_row(
+                    "SELECT 1 FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
+                    params![key_id, account],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if !exists {
+                return Err(Error::KeyNotFound { id: key_id });
+            }
+            // The WHERE keeps another account's row (same id) untouched, whatever happens.
+            tx.execute(
+                "INSERT INTO key_budgets (key_id, account, daily_soft_usd, daily_hard_usd, \
+                     monthly_soft_usd, monthly_hard_usd) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (key_id) DO UPDATE SET \
+                     daily_soft_usd = excluded.daily_soft_usd, \
+                     daily_hard_usd = excluded.daily_hard_usd, \
+                     monthly_soft_usd = excluded.monthly_soft_usd, \
+                     monthly_hard_usd = excluded.monthly_hard_usd \
+                 WHERE key_budgets.account = excluded.account",
+                params![
+                    key_id,
+                    account,
+                    budget.daily_soft_usd,
+                    budget.daily_hard_usd,
+                    budget.monthly_soft_usd,
+                    budget.monthly_hard_usd,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    })
+    .await
+}
+
+/// A key's limits ([`Budget::default`], no limit, when none are set).
+pub async fn get_budget(db: &Db, account: &str, key_id: &str) -> Result<Budget> {
+    let (account, key_id) = (account.to_owned(), key_id.to_owned());
+    db.call(move |conn| budget_in(conn, &account, &key_id))
+        .await
+}
+
+/// Checks a key's limits before a request: `Err(Error::BudgetExceeded)` when a hard limit is
+/// reached, [`BudgetCheck::SoftExceeded`] when a soft one is.
+///
+/// When several limits are reached the monthly one is reported first: it is the one that
+/// outlasts tomorrow, so "wait for the next day" would be wrong advice.
+pub async fn check(db: &Db, account: &str, key_id: &str) -> Result<BudgetCheck> {
+    let (account, key_id) = (account.to_owned(), key_id.to_owned());
+    let now = OffsetDateTime::now_utc();
+    db.call(move |conn| check_in(conn, &account, &key_id, now))
+        .await
+}
+
+fn check_in(
+    conn: &mut Connection,
+    account: &str,
+    key_id: &str,
+    now: OffsetDateTime,
+) -> Result<BudgetCheck> {
+    // One read transaction: the limits and the spend come from the same snapshot.
+    let tx = conn.transaction()?;
+    let budget = budget_in(&tx, account, key_id)?;
+    if budget.is_unlimited() {
+        return Ok(BudgetCheck::Within);
+    }
+    // Today and the month start from the same instant, so midnight cannot fall between them.
+    let (today, month_start) = (day_of(now), month_start_of(now));
+    let rows = rows_in(&tx, account, Some(key_id), &month_start)?;
+    let month = Totals::of(&rows).estimated_cost_usd;
+    let day = Totals::of(rows.iter().filter(|r| r.day == today)).estimated_cost_usd;
+    tx.finish()?;
+    evaluate(key_id, &budget, day, month)
+}
+
+fn budget_in(conn: &Connection, account: &str, key_id: &str) -> Result<Budget> {
+    Ok(conn
+        .query_row(
+            "SELECT daily_soft_usd, daily_hard_usd, monthly_soft_usd, monthly_hard_usd \
+             FROM key_budgets WHERE key_id = ?1 AND account = ?2",
+            params![key_id, account],
+            |r| {
+                Ok(Budget {
+                    daily_soft_usd: r.get(0)?,
+                    daily_hard_usd: r.get(1)?,
+                    monthly_soft_usd: r.get(2)?,
+                    monthly_hard_usd: r.get(3)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// A limit is reached when the spend is at or above it.
+fn evaluate(key_id: &str, budget: &Budget, day: f64, month: f64) -> Result<BudgetCheck> {
+    let reached = |limit: Option<f64>, spent: f64| limit.filter(|l| spent >= *l);
+    let hard = [
+        (MONTHLY, budget.monthly_hard_usd, month),
+        (DAILY, budget.daily_hard_usd, day),
+    ];
+    for (period, limit, spent) in hard {
+        if let Some(limit_usd) = reached(limit, spent) {
+            return Err(Error::BudgetExceeded {
+                key_id: key_id.to_owned(),
+                period,
+                spent_usd: spent,
+                limit_usd,
+            });
+        }
+    }
+    let soft = [
+        (MONTHLY, budget.monthly_soft_usd, month),
+        (DAILY, budget.daily_soft_usd, day),
+    ];
+    for (period, limit, spent) in soft {
+        if let Some(limit_usd) = reached(limit, spent) {
+            return Ok(BudgetCheck::SoftExceeded {
+                period,
+                spent_usd: spent,
+                limit_usd,
+            });
+        }
+    }
+    Ok(BudgetCheck::Within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usage::prices::estimate;
+    use crate::usage::tests::{event, insert_key, record_on, temp_db};
+    use crate::{ErrorCode, ProviderId};
+
+    fn budget(ds: Option<f64>, dh: Option<f64>, ms: Option<f64>, mh: Option<f64>) -> Budget {
+        Budget {
+            daily_soft_usd: ds,
+            daily_hard_usd: dh,
+            monthly_soft_usd: ms,
+            monthly_hard_usd: mh,
+        }
+    }
+
+    #[tokio::test]
+    async fn set_get_and_remove() {
+        let (_dir, db) = temp_db().await;
+        insert_key(&db, "local", "k_1").await;
+        assert_eq!(
+            get_budget(&db, "local", "k_1").await.expect("get"),
+            Budget::default()
+        );
+        let b = budget(Some(1.0), Some(2.0), None, Some(20.0));
+        set_budget(&db, "local", "k_1", b).await.expect("set");
+        assert_eq!(get_budget(&db, "local", "k_1").await.expect("get"), b);
+        // Another account does not see it, nor can it set limits on a key it does not have.
+        assert_eq!(
+            get_budget(&db, "other", "k_1").await.expect("get"),
+            Budget::default()
+        );
+        assert!(matches!(
+            set_budget(&db, "other", "k_1", b).await,
+            Err(Error::KeyNotFound { .. })
+        ));
+        assert!(matches!(
+            set_budget(&db, "local", "k_nope", b).await,
+            Err(Error::KeyNotFound { .. })
+        ));
+        set_budget(&db, "local", "k_1", Budget::default())
+            .await
+            .expect("remove");
+        assert_eq!(
+            get_budget(&db, "local", "k_1").await.expect("get"),
+            Budget::default()
+        );
+        assert_eq!(
+            check(&db, "local", "k_1").await.expect("check"),
+            BudgetCheck::Within
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_budgets_are_refused_with_a_reason() {
+        let (_dir, db) = temp_db().await;
+        insert_key(&db, "local", "k_1").await;
+        let bad = [
+            budget(Some(-1.0), None, None, None),
+            budget(None, Some(f64::NAN), None, None),
+            budget(None, None, Some(f64::INFINITY), None),
+            budget(Some(3.0), Some(2.0), None, None),
+            budget(None, None, Some(30.0), Some(20.0)),
+        ];
+        for b in bad {
+            let err = set_budget(&db, "local", "k_1", b)
+                .await
+                .expect_err("refused");
+            assert_eq!(err.code(), ErrorCode::InvalidConfig, "{b:?}");
+            assert!(err.to_string().contains("_usd"), "{err}");
+        }
+        // Equal soft and hard, zero, and a soft limit alone are fine.
+        for ok in [
+            budget(Some(2.0), Some(2.0), None, None),
+            budget(None, Some(0.0), None, None),
+            budget(None, None, Some(5.0), None),
+        ] {
+            set_budget(&db, "local", "k_1", ok).await.expect("accepted");
+        }
+        let json = r#"{"daily_hard_usd": 5, "monthly_soft_usd": null}"#;
+        let parsed: Budget = serde_json::from_str(json).expect("partial JSON");
+        assert_eq!(parsed, budget(None, Some(5.0), None, None));
+        assert!(serde_json::from_str::<Budget>(r#"{"daily_hard": 5}"#).is_err());
+    }
+
+    #[test]
+    fn limits_are_reached_at_equality() {
+        let b = budget(Some(1.0), Some(2.0), Some(10.0), Some(20.0));
+        assert_eq!(
+            evaluate("k", &b, 0.99, 9.99).expect("ok"),
+            BudgetCheck::Within
+        );
+        assert_eq!(
+            evaluate("k", &b, 1.0, 5.0).expect("ok"),
+            BudgetCheck::SoftExceeded {
+                period: DAILY,
+                spent_usd: 1.0,
+                limit_usd: 1.0
+            }
+        );
+        // Both soft limits reached: the monthly one is reported.
+        assert!(matches!(
+            evaluate("k", &b, 1.5, 10.0),
+            Ok(BudgetCheck::SoftExceeded {
+                period: MONTHLY,
+                ..
+            })
+        ));
+        assert!(matches!(
+            evaluate("k", &b, 2.0, 10.0),
+            Err(Error::BudgetExceeded { period: DAILY, .. })
+        ));
+        // Both hard limits reached: the monthly one, which tomorrow does not lift.
+        match evaluate("k", &b, 3.0, 20.0) {
+            Err(Error::BudgetExceeded {
+                key_id,
+                period,
+                spent_usd,
+                limit_usd,
+            }) => {
+                assert_eq!((key_id.as_str(), period), ("k", MONTHLY));
+                assert_eq!((spent_usd, limit_usd), (20.0, 20.0));
+            }
+            other => panic!("expected the monthly hard limit, got {other:?}"),
+        }
+        // A hard limit of 0 blocks the key outright.
+        assert!(evaluate("k", &budget(None, Some(0.0), None, None), 0.0, 0.0).is_err());
+        assert_eq!(
+            evaluate("k", &Budget::default(), 1e9, 1e9).expect("ok"),
+            BudgetCheck::Within
+        );
+    }
+
+    #[tokio::test]
+    async fn spend_is_today_and_this_month_of_that_key_only() {
+        let (_dir, db) = temp_db().await;
+        insert_key(&db, "local", "k_1").await;
+        let now = time::macros::datetime!(2020-03-15 12:00 UTC);
+        let big = |key| event(Some(key), "gpt-4o", 1_000_000, 0); // $2.50 each
+        let one = estimate(ProviderId::Openai, "gpt-4o", 1_000_000, 0).expect("priced");
+        record_on(&db, big("k_1"), "2020-03-15").await;
+        record_on(&db, big("k_1"), "2020-03-02").await;
+        record_on(&db, big("k_1"), "2020-02-28").await; // last month: not counted
+        record_on(&db, big("k_2"), "2020-03-15").await; // another key: not counted
+        record_on(
+            &db,
+            event(Some("k_1"), "unknown-model", 9_000_000, 9_000_000),
+            "2020-03-15",
+        )
+        .await;
+
+        let checked = |b: Budget| {
+            let db = db.clone();
+            async move {
+                set_budget(&db, "local", "k_1", b).await.expect("set");
+                db.call(move |conn| check_in(conn, "local", "k_1", now))
+                    .await
+            }
+        };
+        // Daily spend is one request, monthly two; the unknown model counts as nothing.
+        assert_eq!(
+            checked(budget(Some(one * 1.01), None, Some(2.0 * one * 1.01), None))
+                .await
+                .expect("ok"),
+            BudgetCheck::Within
+        );
+        assert_eq!(
+            checked(budget(Some(one), None, None, None))
+                .await
+                .expect("ok"),
+            BudgetCheck::SoftExceeded {
+                period: DAILY,
+                spent_usd: one,
+                limit_usd: one
+            }
+        );
+        match checked(budget(None, None, None, Some(2.0 * one))).await {
+            Err(Error::BudgetExceeded {
+                period, spent_usd, ..
+            }) => {
+                assert_eq!(period, MONTHLY);
+                assert!((spent_usd - 2.0 * one).abs() < 1e-9);
+            }
+            other => panic!("expected the monthly hard limit, got {other:?}"),
+        }
+        assert!(
+            checked(budget(None, Some(one * 1.01), None, Some(100.0)))
+                .await
+                .is_ok()
+        );
+        // The public check runs on the real clock: today's usage there is nothing.
+        set_budget(&db, "local", "k_1", budget(None, Some(1.0), None, None))
+            .await
+            .expect("set");
+        assert_eq!(
+            check(&db, "local", "k_1").await.expect("ok"),
+            BudgetCheck::Within
+        );
+    }
+}
