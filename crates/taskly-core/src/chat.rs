@@ -53,6 +53,7 @@ pub struct ChatRequest {
 
 /// Tokens counted by the upstream.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TokenUsage {
     /// Prompt tokens.
     pub input_tokens: u64,

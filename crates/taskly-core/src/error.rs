@@ -352,6 +352,7 @@ pub enum Error {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 #[allow(missing_docs)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ErrorCode {
     InvalidKeyInput,
     UnknownProvider,
@@ -399,6 +400,7 @@ pub enum ErrorCode {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 #[allow(missing_docs)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ErrorAction {
     FixInput,
     SetupCredentialStore,
@@ -422,6 +424,7 @@ pub enum ErrorAction {
 
 /// The JSON form of an error, as it crosses IPC and the CLI's `--json`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ErrorPayload {
     /// Stable code.
     pub code: ErrorCode,
@@ -430,19 +433,14 @@ pub struct ErrorPayload {
     /// What to offer.
     pub action: ErrorAction,
     /// The provider concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<ProviderId>,
     /// A page that helps (key page, billing page).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<&'static str>,
     /// Whether the error came from Taskly's proxy rather than the provider.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub via_taskly: bool,
     /// Seconds to wait before retrying, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
     /// The part of an answer that arrived before a cut.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_text: Option<String>,
 }
 
@@ -725,7 +723,10 @@ mod tests {
           "message": "OpenAI refused this key (HTTP 401): Incorrect API key provided. Check that you copied the whole key, or create a new one.",
           "action": "update_key",
           "provider": "openai",
-          "link": "https://platform.openai.com/api-keys"
+          "link": "https://platform.openai.com/api-keys",
+          "via_taskly": false,
+          "retry_after_secs": null,
+          "partial_text": null
         }
         "#);
         let err = Error::CredentialStoreTimeout {
@@ -736,7 +737,12 @@ mod tests {
         {
           "code": "credential_store_timeout",
           "message": "Your system's credential store (Secret Service) did not answer within 20 s. It may be waiting for you to unlock it; unlock it and try again.",
-          "action": "unlock_credential_store"
+          "action": "unlock_credential_store",
+          "provider": null,
+          "link": null,
+          "via_taskly": false,
+          "retry_after_secs": null,
+          "partial_text": null
         }
         "#);
     }

@@ -27,3 +27,50 @@ pub use error::{Error, ErrorAction, ErrorCode, ErrorPayload, Result, Upstream};
 pub use providers::ProviderId;
 pub use secret::{ApiKey, KeyInputError};
 pub use vault::{KeyInfo, NewKey, Vault};
+
+/// The TypeScript types the UI imports, generated from the Rust types above and checked for
+/// drift: `cargo test -p taskly-core bindings` fails when `ui/src/bindings/core.ts` is stale;
+/// `TASKLY_UPDATE_BINDINGS=1` rewrites it.
+#[cfg(test)]
+mod bindings {
+    use ts_rs::{Config, TS};
+
+    #[test]
+    fn bindings_are_up_to_date() {
+        let cfg = Config::new().with_large_int("number");
+        let decls = [
+            crate::ProviderId::decl(&cfg),
+            crate::providers::AuthScheme::decl(&cfg),
+            crate::providers::WireFormat::decl(&cfg),
+            crate::providers::ModelList::decl(&cfg),
+            crate::providers::ProviderSpec::decl(&cfg),
+            crate::ErrorCode::decl(&cfg),
+            crate::ErrorAction::decl(&cfg),
+            crate::ErrorPayload::decl(&cfg),
+            crate::providers::validate::Verification::decl(&cfg),
+            crate::KeyInfo::decl(&cfg),
+            crate::vault::KeySaved::decl(&cfg),
+            crate::routing::RouteKind::decl(&cfg),
+            crate::routing::RouteInfo::decl(&cfg),
+            crate::chat::TokenUsage::decl(&cfg),
+            crate::chat::run::ChatEvent::decl(&cfg),
+            crate::usage::UsageRow::decl(&cfg),
+        ];
+        let mut text = String::from(
+            "// Generated from taskly-core's Rust types by `cargo test -p taskly-core bindings`.\n\
+             // Do not edit: change the Rust type, then run with TASKLY_UPDATE_BINDINGS=1.\n\n",
+        );
+        for decl in decls {
+            text.push_str("export ");
+            text.push_str(&decl);
+            text.push_str("\n\n");
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings/core.ts");
+        if std::env::var_os("TASKLY_UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(path.parent().expect("folder")).expect("create folder");
+            std::fs::write(&path, &text).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == text, "ui/src/bindings/core.ts is out of date: run TASKLY_UPDATE_BINDINGS=1 cargo test -p taskly-core bindings");
+    }
+}

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// A provider we know how to talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ProviderId {
     /// OpenAI.
     Openai,
@@ -43,6 +44,7 @@ pub enum ProviderId {
 /// How a key travels in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum AuthScheme {
     /// `Authorization: Bearer <key>`.
     Bearer,
@@ -59,6 +61,7 @@ pub enum AuthScheme {
 /// The shape of a provider's API, which decides how its answers and errors are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum WireFormat {
     /// OpenAI's chat completions and `{"error": {...}}` errors (most providers).
     OpenaiCompatible,
@@ -71,6 +74,7 @@ pub enum WireFormat {
 /// What a validation call returns on success, so the models a key can use can be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ModelList {
     /// `{"data": [{"id": ...}]}` (OpenAI, Anthropic and the compatible providers).
     DataIds,
@@ -82,6 +86,7 @@ pub enum ModelList {
 
 /// One registry entry.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ProviderSpec {
     /// Stable identifier.
     pub id: ProviderId,

@@ -21,6 +21,7 @@ use crate::{ApiKey, Error, Result, Upstream, Vault};
 /// Which way a request went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum RouteKind {
     /// Straight to the provider with the user's key.
     Personal,
@@ -30,6 +31,7 @@ pub enum RouteKind {
 
 /// What the user is told about the route: never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RouteInfo {
     /// Personal key or Taskly.
     pub kind: RouteKind,

@@ -47,6 +47,7 @@ pub struct UsageEvent {
 
 /// Usage of one key and model on one UTC day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct UsageRow {
     /// `YYYY-MM-DD`, UTC.
     pub day: String,

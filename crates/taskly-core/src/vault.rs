@@ -62,6 +62,7 @@ pub struct KeyUpdate {
 
 /// What the user sees of a stored key. Never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct KeyInfo {
     /// Stable id, e.g. `k_3f9a2c1b7e`.
     pub id: String,
@@ -97,6 +98,7 @@ pub struct KeyInfo {
 
 /// The result of adding or changing a key.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct KeySaved {
     /// The key as stored.
     pub key: KeyInfo,

@@ -23,6 +23,7 @@ use crate::{Error, ErrorPayload, Result, Upstream, Vault};
 /// What happens while a request runs, in order.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ChatEvent {
     /// The request is on its way, by this route.
     Started {

@@ -27,6 +27,7 @@ const MAX_MODELS: usize = 1000;
 /// A key's verification state, as stored and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Verification {
     /// The provider accepted it.
     Verified,

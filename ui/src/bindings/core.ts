@@ -1,0 +1,316 @@
+// Generated from taskly-core's Rust types by `cargo test -p taskly-core bindings`.
+// Do not edit: change the Rust type, then run with TASKLY_UPDATE_BINDINGS=1.
+
+export type ProviderId = "openai" | "anthropic" | "gemini" | "mistral" | "groq" | "openrouter" | "deepseek" | "xai" | "azure-openai" | "custom";
+
+export type AuthScheme = { "kind": "bearer" } | { "kind": "header", 
+/**
+ * The header name, e.g. `x-api-key`.
+ */
+name: string, 
+/**
+ * Fixed headers sent alongside, e.g. `anthropic-version`.
+ */
+extra: Array<[string, string]>, };
+
+export type WireFormat = "openai-compatible" | "anthropic" | "gemini";
+
+export type ModelList = "data-ids" | "gemini-models" | "none";
+
+export type ProviderSpec = { 
+/**
+ * Stable identifier.
+ */
+id: ProviderId, 
+/**
+ * Name shown to people.
+ */
+name: string, 
+/**
+ * Where the API lives when the user has not set a base URL; `None` when the user must give
+ * one (Azure, custom).
+ */
+default_base_url: string | null, 
+/**
+ * An example of a base URL, for forms and help.
+ */
+base_url_example: string, 
+/**
+ * How the key is sent.
+ */
+auth: AuthScheme, 
+/**
+ * API dialect.
+ */
+wire: WireFormat, 
+/**
+ * Path (below the base URL) of the cheap authenticated call that validates a key.
+ */
+validation_path: string, 
+/**
+ * What that call returns.
+ */
+model_list: ModelList, 
+/**
+ * Prefixes real keys start with, longest first (a warning when absent, never a refusal).
+ */
+key_prefixes: Array<string>, 
+/**
+ * Where a user creates a key.
+ */
+key_page: string | null, 
+/**
+ * Where a user checks billing and quota.
+ */
+billing_page: string | null, 
+/**
+ * The suffix of `TASKLY_<SUFFIX>_BASE_URL`.
+ */
+env_name: string, };
+
+export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal";
+
+export type ErrorAction = "fix_input" | "setup_credential_store" | "unlock_credential_store" | "retry" | "retry_or_save_without_checking" | "update_key" | "re_enter_key" | "check_base_url" | "list_keys" | "update_app" | "check_data_dir" | "report_bug" | "wait_and_retry" | "check_billing" | "pick_model" | "sign_in" | "raise_budget" | "none";
+
+export type ErrorPayload = { 
+/**
+ * Stable code.
+ */
+code: ErrorCode, 
+/**
+ * A sentence a person can act on.
+ */
+message: string, 
+/**
+ * What to offer.
+ */
+action: ErrorAction, 
+/**
+ * The provider concerned, if any.
+ */
+provider: ProviderId | null, 
+/**
+ * A page that helps (key page, billing page).
+ */
+link: string | null, 
+/**
+ * Whether the error came from Taskly's proxy rather than the provider.
+ */
+via_taskly: boolean, 
+/**
+ * Seconds to wait before retrying, when known.
+ */
+retry_after_secs: number | null, 
+/**
+ * The part of an answer that arrived before a cut.
+ */
+partial_text: string | null, };
+
+export type Verification = "verified" | "rate_limited" | "quota_exhausted" | "unverified" | "invalid";
+
+export type KeyInfo = { 
+/**
+ * Stable id, e.g. `k_3f9a2c1b7e`.
+ */
+id: string, 
+/**
+ * Provider id.
+ */
+provider: ProviderId, 
+/**
+ * Provider name.
+ */
+provider_name: string, 
+/**
+ * The user's label.
+ */
+label: string, 
+/**
+ * Where requests with this key go.
+ */
+base_url: string, 
+/**
+ * Whether `base_url` differs from the provider's default.
+ */
+custom_base_url: boolean, 
+/**
+ * Masked hint (`sk-proj-…a1b2`).
+ */
+masked: string, 
+/**
+ * Whether requests to this provider use this key.
+ */
+enabled: boolean, 
+/**
+ * Last verification result.
+ */
+verification: Verification, 
+/**
+ * A note on that result (rate limited, quota, saved without checking).
+ */
+verification_note: string | null, 
+/**
+ * When it was last verified (RFC 3339).
+ */
+verified_at: string | null, 
+/**
+ * Models the key can use, from the last verification.
+ */
+models: Array<string>, 
+/**
+ * When it was added.
+ */
+created_at: string, 
+/**
+ * When it was last changed.
+ */
+updated_at: string, 
+/**
+ * When a request last used it.
+ */
+last_used_at: string | null, };
+
+export type KeySaved = { 
+/**
+ * The key as stored.
+ */
+key: KeyInfo, 
+/**
+ * Things the user should know (unusual key shape, saved without checking).
+ */
+warnings: Array<string>, 
+/**
+ * The key that was switched off because this one was switched on.
+ */
+disabled: KeyInfo | null, };
+
+export type RouteKind = "personal" | "taskly";
+
+export type RouteInfo = { 
+/**
+ * Personal key or Taskly.
+ */
+kind: RouteKind, 
+/**
+ * The provider whose model answers.
+ */
+provider: ProviderId, 
+/**
+ * The key's id, for a personal route.
+ */
+key_id: string | null, 
+/**
+ * The key's label, for a personal route.
+ */
+label: string | null, 
+/**
+ * The key's masked hint, for a personal route.
+ */
+masked: string | null, 
+/**
+ * Taskly answered because the personal key failed and the user allowed that.
+ */
+fallback: boolean, };
+
+export type TokenUsage = { 
+/**
+ * Prompt tokens.
+ */
+input_tokens: number, 
+/**
+ * Answer tokens.
+ */
+output_tokens: number, };
+
+export type ChatEvent = { "type": "started", 
+/**
+ * Personal key or Taskly.
+ */
+route: RouteInfo, 
+/**
+ * The model asked for.
+ */
+model: string, } | { "type": "retrying", 
+/**
+ * 1 for the first retry.
+ */
+attempt: number, 
+/**
+ * The most retries there will be.
+ */
+max_retries: number, 
+/**
+ * The wait before it.
+ */
+wait_ms: number, 
+/**
+ * What went wrong.
+ */
+error: ErrorPayload, } | { "type": "falling_back", 
+/**
+ * What went wrong with the key.
+ */
+error: ErrorPayload, } | { "type": "delta", 
+/**
+ * The text.
+ */
+text: string, } | { "type": "finished", 
+/**
+ * Who answered.
+ */
+route: RouteInfo, 
+/**
+ * The model asked for.
+ */
+model: string, 
+/**
+ * Tokens, when the upstream counted them.
+ */
+usage: TokenUsage | null, 
+/**
+ * Why it ended.
+ */
+finish_reason: string | null, 
+/**
+ * Things to know (e.g. a soft budget passed).
+ */
+warnings: Array<string>, };
+
+export type UsageRow = { 
+/**
+ * `YYYY-MM-DD`, UTC.
+ */
+day: string, 
+/**
+ * The personal key; `None` for requests through Taskly. The key may since have been removed.
+ */
+key_id: string | null, 
+/**
+ * The provider.
+ */
+provider: ProviderId, 
+/**
+ * The model.
+ */
+model: string, 
+/**
+ * Requests, failed ones included.
+ */
+requests: number, 
+/**
+ * Requests that failed.
+ */
+failures: number, 
+/**
+ * Prompt tokens.
+ */
+input_tokens: number, 
+/**
+ * Answer tokens.
+ */
+output_tokens: number, 
+/**
+ * Estimated cost in USD from list prices; `None` when the model's price is unknown.
+ */
+estimated_cost_usd: number | null, };
+
