@@ -29,6 +29,8 @@ pub enum Command {
     Keys(KeysCommand),
     /// Ask a question: through your enabled key for the provider, or through Taskly.
     Chat(ChatArgs),
+    /// The models a question to a provider can use now (your key's, or Taskly's).
+    Models(ModelsArgs),
     /// What each key (and Taskly) was used for, counted on this machine.
     Usage(UsageArgs),
     /// Settings of this account, e.g. `taskly settings fallback-to-taskly on`.
@@ -56,6 +58,8 @@ pub enum KeysCommand {
     Remove(RemoveArgs),
     /// Check a stored key with its provider again.
     Validate(IdArg),
+    /// Set or clear a key's spending limits (estimated, in US dollars; counted on this machine).
+    Budget(BudgetArgs),
 }
 
 /// `keys add`
@@ -151,4 +155,34 @@ pub struct SettingsArgs {
     pub name: Option<String>,
     /// The new value (`on` / `off`); the current one is shown when absent.
     pub value: Option<String>,
+}
+
+/// `models`
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Provider (see `taskly providers`).
+    #[arg(long, short, default_value = "openai")]
+    pub provider: String,
+}
+
+/// `keys budget`
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// The key's id (see `taskly keys list`).
+    pub id: String,
+    /// Warn past this much per day.
+    #[arg(long)]
+    pub daily_soft: Option<f64>,
+    /// Refuse requests past this much per day.
+    #[arg(long)]
+    pub daily_hard: Option<f64>,
+    /// Warn past this much per month.
+    #[arg(long)]
+    pub monthly_soft: Option<f64>,
+    /// Refuse requests past this much per month.
+    #[arg(long)]
+    pub monthly_hard: Option<f64>,
+    /// Remove every limit of this key.
+    #[arg(long)]
+    pub clear: bool,
 }

@@ -24,6 +24,10 @@ pub async fn run(args: Cli) -> Result<ExitCode, Error> {
             let vault = open_vault(args.account.as_deref()).await?;
             keys::run(&vault, cmd, args.json).await
         }
+        Command::Models(models_args) => {
+            let vault = open_vault(args.account.as_deref()).await?;
+            chat::models(vault, &models_args.provider, args.json).await
+        }
         Command::Usage(usage_args) => {
             let vault = open_vault(args.account.as_deref()).await?;
             usage::run(&vault, usage_args.days, args.json).await

@@ -9,6 +9,7 @@
 pub mod anthropic;
 pub mod failure;
 pub mod gemini;
+pub mod models;
 pub mod run;
 pub mod sse;
 pub mod upstream;

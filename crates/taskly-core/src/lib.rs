@@ -55,6 +55,7 @@ mod bindings {
             crate::chat::TokenUsage::decl(&cfg),
             crate::chat::run::ChatEvent::decl(&cfg),
             crate::usage::UsageRow::decl(&cfg),
+            crate::chat::models::ModelsOffer::decl(&cfg),
         ];
         let mut text = String::from(
             "// Generated from taskly-core's Rust types by `cargo test -p taskly-core bindings`.\n\
@@ -65,12 +66,16 @@ mod bindings {
             text.push_str(&decl);
             text.push_str("\n\n");
         }
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings/core.ts");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings/core.ts");
         if std::env::var_os("TASKLY_UPDATE_BINDINGS").is_some() {
             std::fs::create_dir_all(path.parent().expect("folder")).expect("create folder");
             std::fs::write(&path, &text).expect("write bindings");
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(committed == text, "ui/src/bindings/core.ts is out of date: run TASKLY_UPDATE_BINDINGS=1 cargo test -p taskly-core bindings");
+        assert!(
+            committed == text,
+            "ui/src/bindings/core.ts is out of date: run TASKLY_UPDATE_BINDINGS=1 cargo test -p taskly-core bindings"
+        );
     }
 }

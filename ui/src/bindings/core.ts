@@ -314,3 +314,13 @@ output_tokens: number,
  */
 estimated_cost_usd: number | null, };
 
+export type ModelsOffer = { 
+/**
+ * Personal key or Taskly.
+ */
+route: RouteInfo, 
+/**
+ * Model ids, sorted (through Taskly, without the `provider/` prefix).
+ */
+models: Array<string>, };
+

@@ -164,3 +164,27 @@ fn prompt(args: &[String]) -> Result<String, Error> {
     }
     Ok(text)
 }
+
+/// `taskly models`: what the route a request would take now offers.
+pub async fn models(vault: Vault, provider: &str, json: bool) -> Result<ExitCode, Error> {
+    let provider: ProviderId = provider.parse().map_err(|_| Error::UnknownProvider {
+        name: provider.to_owned(),
+    })?;
+    let vault = Arc::new(vault);
+    let service = ChatService::new(vault.clone());
+    let offer = taskly_core::chat::models::offered(&vault, service.router(), provider).await?;
+    if json {
+        output::json(&offer);
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("via {}", offer.route.describe());
+    if offer.models.is_empty() {
+        output::line(
+            "(no model list known; validate the key to fetch it: taskly keys validate ID)",
+        );
+    }
+    for model in &offer.models {
+        output::line(model);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use taskly_core::usage::budget::{self, Budget};
 use taskly_core::vault::{KeySaved, KeyUpdate};
 use taskly_core::{Error, NewKey, ProviderId, Vault};
 
@@ -110,6 +111,41 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
                     "Removed {} ({}).",
                     output::describe(&removed),
                     removed.id
+                ));
+            }
+        }
+        KeysCommand::Budget(args) => {
+            let key = vault.get(&args.id).await?;
+            let budget = if args.clear {
+                Budget::default()
+            } else {
+                let mut budget =
+                    budget::get_budget(vault.db(), vault.account().as_str(), &key.id).await?;
+                budget.daily_soft_usd = args.daily_soft.or(budget.daily_soft_usd);
+                budget.daily_hard_usd = args.daily_hard.or(budget.daily_hard_usd);
+                budget.monthly_soft_usd = args.monthly_soft.or(budget.monthly_soft_usd);
+                budget.monthly_hard_usd = args.monthly_hard.or(budget.monthly_hard_usd);
+                budget
+            };
+            budget::set_budget(
+                vault.db(),
+                vault.account().as_str(),
+                &key.id,
+                budget,
+            )
+            .await?;
+            if json {
+                output::json(&serde_json::json!({ "key": key.id, "budget": budget }));
+            } else {
+                let show =
+                    |v: Option<f64>| v.map_or_else(|| "none".to_owned(), |v| format!("${v:.2}"));
+                output::line(format!(
+                    "Budget of {}: daily soft {}, hard {}; monthly soft {}, hard {}.",
+                    output::describe(&key),
+                    show(budget.daily_soft_usd),
+                    show(budget.daily_hard_usd),
+                    show(budget.monthly_soft_usd),
+                    show(budget.monthly_hard_usd)
                 ));
             }
         }

@@ -48,6 +48,14 @@ async fn the_key_appears_only_in_the_credential_store() {
     run(&["keys", "update", &id, "--replace-secret"], &replacement).ok();
     run(&["keys", "update", &id, "--label", "Renamed"], "").ok();
     run(&["doctor", "--json"], "").ok();
+    // Chat through the key, a failing chat whose error echoes the key, then through Taskly.
+    run(&["chat", "hello"], "").ok();
+    sb.fake.push_fault(Fault::EchoKeyInError);
+    assert_ne!(run(&["chat", "--json", "hello"], "").code, 0);
+    run(&["models"], "").ok();
+    run(&["keys", "disable", &id], "").ok();
+    run(&["chat", "hello", "through", "taskly"], "").ok();
+    run(&["usage"], "").ok();
     assert_ne!(
         run(
             &["keys", "add", "--provider", "openai"],
@@ -72,6 +80,27 @@ async fn the_key_appears_only_in_the_credential_store() {
             hits.is_empty(),
             "the keyring file holds the key unencrypted: {hits:?}"
         );
+    }
+    // Taskly's stand-in received nothing derived from the key.
+    assert!(!sb.proxy.requests().is_empty());
+    for request in sb.proxy.requests() {
+        let everything = format!(
+            "{} {:?} {:?} {}",
+            request.path,
+            request.query,
+            request.headers,
+            request.body_text()
+        );
+        for secret in [&key, &replacement] {
+            assert!(
+                !everything.contains(secret.as_str()),
+                "the proxy received the key"
+            );
+            assert!(
+                !everything.contains(&secret[secret.len() - 12..]),
+                "the proxy received part of the key"
+            );
+        }
     }
     let logs = files_containing(&sb.log_dir(), "key added");
     assert_eq!(
