@@ -185,30 +185,27 @@ struct Ctx {
     client: reqwest::Client,
     url: String,
     auth: HeaderValue,
-    plain_body: bytes_body::Body,
-    stream_body: bytes_body::Body,
+    plain_body: Vec<u8>,
+    stream_body: Vec<u8>,
     personal: Arc<ChatService>,
     taskly: Arc<ChatService>,
     request: ChatRequest,
-}
-
-/// The baseline's request bodies, serialized once (a bare caller would hold them ready).
-mod bytes_body {
-    /// A request body, cheap to clone.
-    pub type Body = std::sync::Arc<[u8]>;
 }
 
 async fn once(ctx: &Ctx, scenario: Scenario) -> Result<Sample, String> {
     match scenario {
         Scenario::BarePlain => bare(ctx, &ctx.plain_body, false).await,
         Scenario::BareStream => bare(ctx, &ctx.stream_body, true).await,
-        Scenario::FullPersonal => full(&ctx.personal, ctx.request.clone(), RouteKind::Personal).await,
+        Scenario::FullPersonal => {
+            full(&ctx.personal, ctx.request.clone(), RouteKind::Personal).await
+        }
         Scenario::FullTaskly => full(&ctx.taskly, ctx.request.clone(), RouteKind::Taskly).await,
     }
 }
 
 /// A bare POST with a hard-coded header and a fixed body, read to the end (no parsing).
-async fn bare(ctx: &Ctx, body: &bytes_body::Body, stream: bool) -> Result<Sample, String> {
+async fn bare(ctx: &Ctx, body: &[u8], stream: bool) -> Result<Sample, String> {
+    // The body is serialized once, up front, as a bare caller would hold it ready.
     let body = reqwest::Body::from(body.to_vec());
     let start = Instant::now();
     let mut response = ctx
@@ -335,10 +332,7 @@ struct Dist {
 
 impl Dist {
     fn of(values: impl IntoIterator<Item = Duration>) -> Option<Dist> {
-        let mut us: Vec<f64> = values
-            .into_iter()
-            .map(|d| d.as_secs_f64() * 1e6)
-            .collect();
+        let mut us: Vec<f64> = values.into_iter().map(|d| d.as_secs_f64() * 1e6).collect();
         if us.is_empty() {
             return None;
         }
@@ -510,8 +504,8 @@ fn time_select(db: &Path, account: &str) -> BenchResult<Vec<Duration>> {
             "SELECT id, label, masked_hint, base_url, secret_generation FROM keys \
              WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND state = 'active'",
         )?;
-        let row: (String, String, String, String, i64) =
-            stmt.query_row(rusqlite::params![account, "openai"], |r| {
+        let row: (String, String, String, String, i64) = stmt
+            .query_row(rusqlite::params![account, "openai"], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?;
         times.push(start.elapsed());
@@ -566,14 +560,12 @@ fn machine() -> Value {
         .find(|l| l.starts_with("model name"))
         .and_then(|l| l.split_once(':'))
         .map(|(_, v)| v.trim().to_owned());
-    let memory_kib = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        });
+    let memory_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    });
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .ok()
         .map(|s| s.trim().to_owned());
@@ -592,7 +584,10 @@ fn machine() -> Value {
 }
 
 fn command_line(program: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new(program).args(args).output().ok()?;
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -621,6 +616,86 @@ fn mark(met: bool) -> &'static str {
     if met { "met" } else { "NOT met" }
 }
 
+/// A loopback listener whose accepted sockets send small writes at once. Linux copies
+/// `TCP_NODELAY` from the listener to the sockets it accepts; `axum::serve` (inside the fake)
+/// does not set it, and then a streamed answer on a reused connection waits for the client's
+/// delayed ACK (about 40 ms) after its first segment. Real providers' front ends do set it.
+fn nodelay_listener() -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_nodelay(true)?;
+    socket.bind((std::net::Ipv4Addr::LOCALHOST, 0).into())?;
+    socket.listen(1024)
+}
+
+/// The three fakes: one answering the bare baseline, one the personal key, one the Taskly proxy
+/// (separate ports, so connections can be counted per path).
+struct Fakes {
+    bare: FakeAi,
+    provider: FakeAi,
+    proxy: FakeAi,
+}
+
+impl Fakes {
+    async fn start() -> BenchResult<Self> {
+        let config = FakeAiConfig {
+            provider_keys: vec![KEY.into()],
+            chunk_delay: Duration::ZERO,
+            ..FakeAiConfig::default()
+        };
+        let proxy_config = FakeAiConfig {
+            provider_keys: Vec::new(),
+            proxy_tokens: vec![PROXY_TOKEN.into()],
+            ..config.clone()
+        };
+        Ok(Self {
+            bare: FakeAi::start_on(nodelay_listener()?, config.clone()).await?,
+            provider: FakeAi::start_on(nodelay_listener()?, config).await?,
+            proxy: FakeAi::start_on(nodelay_listener()?, proxy_config).await?,
+        })
+    }
+
+    fn ports(&self) -> [u16; 3] {
+        [&self.bare, &self.provider, &self.proxy].map(|f| f.local_addr().port())
+    }
+
+    /// Requests each fake has seen since the last call (and forgets them, to bound memory).
+    fn take_seen(&self) -> [usize; 3] {
+        [&self.bare, &self.provider, &self.proxy].map(|f| {
+            let seen = f.requests().len();
+            f.clear_requests();
+            seen
+        })
+    }
+}
+
+/// The client-side ports of the TCP connections to `port` on this machine, in any state but
+/// LISTEN (TIME_WAIT included, so closed connections stay visible for a minute). Linux only;
+/// elsewhere the set is empty.
+fn peer_ports(port: u16) -> std::collections::HashSet<u16> {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let port_of = |addr: &str| {
+        addr.rsplit(':')
+            .next()
+            .and_then(|p| u16::from_str_radix(p, 16).ok())
+    };
+    let mut peers = std::collections::HashSet::new();
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [_, local, remote, state, ..] = fields.as_slice() else {
+            continue;
+        };
+        if *state == "0A" {
+            continue;
+        }
+        match (port_of(local), port_of(remote)) {
+            (Some(l), Some(r)) if r == port => peers.insert(l),
+            (Some(l), Some(r)) if l == port => peers.insert(r),
+            _ => false,
+        };
+    }
+    peers
+}
+
 fn main() -> BenchResult<()> {
     // The fakes run on a runtime (and thread) of their own, standing in for another process;
     // the code under test gets the usual multi-thread runtime, one worker per core.
@@ -632,38 +707,20 @@ fn main() -> BenchResult<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-
-    let fake_config = FakeAiConfig {
-        provider_keys: vec![KEY.into()],
-        chunk_delay: Duration::ZERO,
-        ..FakeAiConfig::default()
-    };
-    let provider = server_rt.block_on(FakeAi::start(fake_config.clone()))?;
-    let proxy = server_rt.block_on(FakeAi::start(FakeAiConfig {
-        provider_keys: Vec::new(),
-        proxy_tokens: vec![PROXY_TOKEN.into()],
-        ..fake_config
-    }))?;
-    let provider_base = provider.base_url(Flavor::OpenAi);
-    let proxy_base = proxy.base_url(Flavor::Proxy);
-
-    let result = rt.block_on(run(&provider, &proxy, &provider_base, &proxy_base));
+    let fakes = server_rt.block_on(Fakes::start())?;
+    let result = rt.block_on(run(&fakes));
     drop(rt);
-    drop(provider);
-    drop(proxy);
+    drop(fakes);
     server_rt.shutdown_timeout(Duration::from_secs(2));
     result
 }
 
-async fn run(
-    provider: &FakeAi,
-    proxy: &FakeAi,
-    provider_base: &str,
-    proxy_base: &str,
-) -> BenchResult<()> {
+async fn run(fakes: &Fakes) -> BenchResult<()> {
     let run_started = Instant::now();
-    let personal = open_route(provider_base, proxy_base, true).await?;
-    let taskly = open_route(provider_base, proxy_base, false).await?;
+    let provider_base = fakes.provider.base_url(Flavor::OpenAi);
+    let proxy_base = fakes.proxy.base_url(Flavor::Proxy);
+    let personal = open_route(&provider_base, &proxy_base, true).await?;
+    let taskly = open_route(&provider_base, &proxy_base, false).await?;
     let personal_reads_setup = personal.store.reads();
     let taskly_reads_setup = taskly.store.reads();
 
@@ -686,10 +743,10 @@ async fn run(
     }))?;
     let ctx = Arc::new(Ctx {
         client: reqwest::Client::builder().no_proxy().build()?,
-        url: format!("{provider_base}/chat/completions"),
+        url: format!("{}/chat/completions", fakes.bare.base_url(Flavor::OpenAi)),
         auth: HeaderValue::from_static(BARE_AUTH),
-        plain_body: plain_body.into(),
-        stream_body: stream_body.into(),
+        plain_body,
+        stream_body,
         personal: personal.service.clone(),
         taskly: taskly.service.clone(),
         request,
@@ -701,18 +758,44 @@ async fn run(
             .await
             .map_err(|e| format!("{}: {e}", scenario.label()))?;
     }
+    let mut targets = Vec::new();
+
+    // The route decision alone, warm, while the process is otherwise quiet; then its parts.
+    let decide_personal = Dist::of(time_decide(personal.service.clone()).await?);
+    let decide_taskly = Dist::of(time_decide(taskly.service.clone()).await?);
+    let hop = Dist::of(time_blocking_hop().await?);
+    let db_path = personal.vault.config().database_path();
+    let account = personal.vault.account().as_str().to_owned();
+    let select =
+        Dist::of(tokio::task::spawn_blocking(move || time_select(&db_path, &account)).await??);
+    let scratch = personal.vault.config().data_dir.clone();
+    let write = Dist::of(tokio::task::spawn_blocking(move || time_sqlite_write(&scratch)).await??);
+    let client_build = Dist::of(tokio::task::spawn_blocking(time_client_build).await?);
+    for (route, dist) in [("personal", decide_personal), ("taskly", decide_taskly)] {
+        if let Some(d) = dist {
+            targets.push(target(
+                "route decision p99, warm",
+                json!({"route": route}),
+                d.p99,
+                DECIDE_P99_TARGET_US,
+                "us",
+            ));
+        }
+    }
 
     let mut levels = Vec::new();
     let mut table = Vec::new();
     let mut added_rows = Vec::new();
-    let mut targets = Vec::new();
+    let mut connection_rows = Vec::new();
     let mut full_requests = 0usize;
-    let mut server_seen = (0usize, 0usize);
+    let mut server_seen = [0usize; 3];
+    let ports = fakes.ports();
     for (concurrency, count) in LEVELS {
         // Warm-up at this level: fills the connection pools and the blocking pool.
         for scenario in Scenario::ALL {
             drive(&ctx, scenario, concurrency, (concurrency * 2).max(32)).await;
         }
+        let before = ports.map(peer_ports);
         let mut batches: Vec<Batch> = Scenario::ALL.iter().map(|_| Batch::default()).collect();
         for round in 0..ROUNDS {
             let share = count / ROUNDS + usize::from(round < count % ROUNDS);
@@ -723,18 +806,35 @@ async fn run(
                 batches[i].wall += batch.wall;
             }
         }
-        server_seen.0 += provider.requests().len();
-        server_seen.1 += proxy.requests().len();
-        provider.clear_requests();
-        proxy.clear_requests();
+        let after = ports.map(peer_ports);
+        // New client ports seen during the measured rounds = connections opened.
+        let opened: Vec<usize> = (0..3)
+            .map(|i| after[i].difference(&before[i]).count())
+            .collect();
+        for (total, seen) in server_seen.iter_mut().zip(fakes.take_seen()) {
+            *total += seen;
+        }
 
         let measured: Vec<Measured> = batches.iter().map(Measured::of).collect();
         full_requests += measured[2].count + measured[3].count;
         let mut scenarios = serde_json::Map::new();
         for (scenario, m) in Scenario::ALL.iter().zip(&measured) {
             scenarios.insert(scenario.key().into(), m.json());
-            table.push((concurrency, *scenario, m.total, m.first, m.rps, m.errors.len()));
+            table.push((
+                concurrency,
+                *scenario,
+                m.total,
+                m.first,
+                m.rps,
+                m.errors.len(),
+            ));
         }
+        let connections = [
+            ("bare", opened[0], measured[0].count + measured[1].count),
+            ("personal", opened[1], measured[2].count),
+            ("taskly", opened[2], measured[3].count),
+        ];
+        connection_rows.push((concurrency, connections));
         let mut added_json = serde_json::Map::new();
         for (route, full) in [("personal", &measured[2]), ("taskly", &measured[3])] {
             let Some(a) = added(full, &measured[0], &measured[1]) else {
@@ -764,29 +864,11 @@ async fn run(
             "rounds": ROUNDS,
             "scenarios": scenarios,
             "added": added_json,
+            "tcp_connections_opened": connections
+                .iter()
+                .map(|(path, opened, requests)| (path.to_string(), json!({"opened": opened, "requests": requests})))
+                .collect::<serde_json::Map<_, _>>(),
         }));
-    }
-
-    // The route decision alone, warm, and the parts it is made of.
-    let decide_personal = Dist::of(time_decide(personal.service.clone()).await?);
-    let decide_taskly = Dist::of(time_decide(taskly.service.clone()).await?);
-    let hop = Dist::of(time_blocking_hop().await?);
-    let db_path = personal.vault.config().database_path();
-    let account = personal.vault.account().as_str().to_owned();
-    let select = Dist::of(tokio::task::spawn_blocking(move || time_select(&db_path, &account)).await??);
-    let scratch = personal.vault.config().data_dir.clone();
-    let write = Dist::of(tokio::task::spawn_blocking(move || time_sqlite_write(&scratch)).await??);
-    let client_build = Dist::of(tokio::task::spawn_blocking(time_client_build).await?);
-    for (route, dist) in [("personal", decide_personal), ("taskly", decide_taskly)] {
-        if let Some(d) = dist {
-            targets.push(target(
-                "route decision p99, warm",
-                json!({"route": route}),
-                d.p99,
-                DECIDE_P99_TARGET_US,
-                "us",
-            ));
-        }
     }
 
     // The key was read from the store once (the first request after it was added), never again.
@@ -811,7 +893,7 @@ async fn run(
         "duration_s": round1(run_started.elapsed().as_secs_f64()),
         "machine": machine(),
         "setup": {
-            "fake_ai": "taskly-fake-ai on 127.0.0.1, chunk_delay 0, its own 1-thread runtime",
+            "fake_ai": "taskly-fake-ai on 127.0.0.1 (TCP_NODELAY), chunk_delay 0, on its own 1-thread runtime; one fake each for the bare baseline, the personal key and the Taskly proxy",
             "credential_store": "keyring-core mock store behind a counting wrapper",
             "database": "SQLite in a temporary folder on the local disk (WAL, synchronous=FULL)",
             "model": MODEL,
@@ -836,15 +918,33 @@ async fn run(
             "personal_reads_during_setup": personal_reads_setup,
             "personal_reads_after_setup": personal_reads,
             "taskly_reads_after_setup": taskly_reads,
-            "personal_requests_and_decisions": full_requests / 2 + decisions,
+            "personal_requests": full_requests / 2,
+            "personal_decisions_alone": decisions,
         },
-        "server_saw": {"provider": server_seen.0, "proxy": server_seen.1},
+        "server_saw": {"bare": server_seen[0], "provider": server_seen[1], "proxy": server_seen[2]},
         "targets": targets,
     });
     std::fs::create_dir_all(out_dir())?;
     std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
 
-    print_table(&table, &added_rows, decide_personal, decide_taskly, hop, select, write, client_build);
+    print_table(
+        &table,
+        &added_rows,
+        decide_personal,
+        decide_taskly,
+        hop,
+        select,
+        write,
+        client_build,
+    );
+    println!("TCP connections opened during the measured rounds (new client ports):");
+    for (concurrency, connections) in &connection_rows {
+        let cells: Vec<String> = connections
+            .iter()
+            .map(|(path, opened, requests)| format!("{path} {opened}/{requests} requests"))
+            .collect();
+        println!("  conc {concurrency:>2}: {}", cells.join(", "));
+    }
     println!(
         "credential store reads after setup: personal {personal_reads} (over {} requests and {decisions} decisions), taskly {taskly_reads}",
         full_requests / 2
@@ -852,7 +952,7 @@ async fn run(
     println!("targets:");
     for t in &targets {
         println!(
-            "  {:<66} {:<32} {:>9} {} (limit {}) {}",
+            "  {:<66} {:<38} {:>9} {} (limit {}) {}",
             t["target"].as_str().unwrap_or_default(),
             t["scope"].to_string(),
             t["value"].to_string(),
@@ -878,7 +978,8 @@ fn print_table(
     write: Option<Dist>,
     client_build: Option<Dist>,
 ) {
-    let us = |d: Option<Dist>, f: fn(&Dist) -> f64| d.map_or("-".into(), |d| format!("{:.1}", f(&d)));
+    let us =
+        |d: Option<Dist>, f: fn(&Dist) -> f64| d.map_or("-".into(), |d| format!("{:.1}", f(&d)));
     println!();
     println!(
         "{:>4}  {:<24} {:>5} {:>9} {:>9} {:>10} {:>10} {:>8} {:>4}",

@@ -83,11 +83,16 @@ struct EnabledKey {
     generation: i64,
 }
 
+/// What a cached decision was made from: SQLite's `data_version` (which moves when another
+/// process commits) and this process's own key-change count.
+type Stamp = (i64, u64);
+
 /// Makes routing decisions for one account.
 #[derive(Debug)]
 pub struct Router {
     vault: Arc<Vault>,
     secrets: Mutex<HashMap<String, (i64, Arc<ApiKey>)>>,
+    decisions: Mutex<HashMap<ProviderId, (Stamp, Arc<Decision>)>>,
 }
 
 impl Router {
@@ -96,15 +101,54 @@ impl Router {
         Self {
             vault,
             secrets: Mutex::new(HashMap::new()),
+            decisions: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Decides where a request to `provider` goes.
-    pub async fn decide(&self, provider: ProviderId) -> Result<Decision> {
-        match self.enabled_key(provider).await? {
-            Some(key) => self.personal(provider, key).await,
-            None => self.taskly(provider, false),
+    /// Decides where a request to `provider` goes. A decision is reused while nothing has
+    /// changed in the key list, in this process or another; any change is seen on the next call.
+    pub async fn decide(&self, provider: ProviderId) -> Result<Arc<Decision>> {
+        let quick = self.stamp_inline();
+        if let Some(stamp) = quick
+            && let Ok(cache) = self.decisions.lock()
+            && let Some((cached, decision)) = cache.get(&provider)
+            && *cached == stamp
+        {
+            return Ok(decision.clone());
         }
+        // The stamp is read before the key list, so a change in between makes the next call
+        // look again rather than trust a decision made from older data.
+        let stamp = match quick {
+            Some(stamp) => stamp,
+            None => self.stamp_blocking().await?,
+        };
+        let decision = Arc::new(match self.enabled_key(provider).await? {
+            Some(key) => self.personal(provider, key).await?,
+            None => self.taskly(provider, false)?,
+        });
+        if let Ok(mut cache) = self.decisions.lock() {
+            cache.insert(provider, (stamp, decision.clone()));
+        }
+        Ok(decision)
+    }
+
+    fn stamp_inline(&self) -> Option<Stamp> {
+        let changes = self.vault.key_changes();
+        let version = self.vault.db().try_inline(|conn| {
+            conn.prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))
+        })?;
+        Some((version, changes))
+    }
+
+    async fn stamp_blocking(&self) -> Result<Stamp> {
+        let changes = self.vault.key_changes();
+        let version = self
+            .vault
+            .db()
+            .call(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
+            .await?;
+        Ok((version, changes))
     }
 
     /// The Taskly route for `provider` (`fallback`: because the personal key failed).
@@ -242,8 +286,12 @@ impl Router {
             .map(|(_, secret)| secret.clone())
     }
 
-    /// Forgets every cached secret (they are zeroized once no request holds them).
+    /// Forgets every cached secret and decision (secrets are zeroized once no request holds
+    /// them).
     pub fn forget_secrets(&self) {
+        if let Ok(mut cache) = self.decisions.lock() {
+            cache.clear();
+        }
         if let Ok(mut cache) = self.secrets.lock() {
             cache.clear();
         }

@@ -115,6 +115,9 @@ pub struct Vault {
     db: Db,
     http: crate::http::HttpClients,
     creds: OnceCell<Credentials>,
+    /// Bumped after every change this process makes to keys, so cached routing decisions can
+    /// tell (with SQLite's `data_version` for other processes) when they are stale.
+    key_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     injected_store: Option<Arc<dyn CredentialStore>>,
 }
 
@@ -147,7 +150,18 @@ impl Vault {
             http,
             creds: OnceCell::new(),
             injected_store,
+            key_changes: Default::default(),
         })
+    }
+
+    /// How many key changes this process has made (see the field's docs).
+    pub fn key_changes(&self) -> u64 {
+        self.key_changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Counts a key change when dropped, so early returns and errors count too.
+    fn change_guard(&self) -> ChangeGuard {
+        ChangeGuard(self.key_changes.clone())
     }
 
     /// The account whose keys this vault holds.
@@ -188,6 +202,7 @@ impl Vault {
 
     /// Adds a key: checks it with the provider (unless told not to), then stores it.
     pub async fn add(&self, new: NewKey) -> Result<KeySaved> {
+        let _changed = self.change_guard();
         let spec = new.provider.spec();
         let label = clean_label(new.label.as_deref(), spec.name)?;
         let base = BaseUrl::resolve(
@@ -289,6 +304,7 @@ impl Vault {
 
     /// Changes a key's label, base URL or secret.
     pub async fn update(&self, id: &str, update: KeyUpdate) -> Result<KeySaved> {
+        let _changed = self.change_guard();
         let current = self.get(id).await?;
         let spec = current.provider.spec();
         let label = match update.label.as_deref() {
@@ -360,6 +376,7 @@ impl Vault {
 
     /// Turns a key on (turning off the provider's other key) or off.
     pub async fn set_enabled(&self, id: &str, enabled: bool) -> Result<KeySaved> {
+        let _changed = self.change_guard();
         let account = self.config.account.as_str().to_owned();
         let id = id.to_owned();
         let disabled = self
@@ -391,6 +408,7 @@ impl Vault {
 
     /// Removes a key: its credential, then its row.
     pub async fn remove(&self, id: &str) -> Result<KeyInfo> {
+        let _changed = self.change_guard();
         let current = self.get(id).await?;
         let creds = self.credentials().await?;
         let account = self.config.account.as_str().to_owned();
@@ -450,6 +468,7 @@ impl Vault {
 
     /// Checks a stored key with its provider again and records the result.
     pub async fn validate(&self, id: &str) -> Result<KeyInfo> {
+        let _changed = self.change_guard();
         let current = self.get(id).await?;
         let creds = self.credentials().await?;
         let (secret, generation) = self.read_secret_with(creds, &current).await?;
@@ -748,6 +767,15 @@ impl Vault {
     /// The kind of store the vault uses, once opened.
     pub fn store_kind(&self) -> Option<StoreKind> {
         self.creds.get().map(Credentials::kind)
+    }
+}
+
+/// Bumps the key-change counter when dropped.
+struct ChangeGuard(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Drop for ChangeGuard {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 }
 

@@ -52,6 +52,13 @@ impl FakeAi {
             .fallback(dispatch::handle)
             .with_state(Arc::clone(&shared));
         let mut signal = stopping;
+        // No Nagle delay: streamed chunks are small, and a client on a reused connection would
+        // otherwise wait ~40 ms for each (which would show up in benchmarks as our latency).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set");
+            }
+        });
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             // An error means the sender is gone, which also means stop.
             let _ = signal.wait_for(|stop| *stop).await;

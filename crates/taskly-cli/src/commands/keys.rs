@@ -127,13 +127,7 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
                 budget.monthly_hard_usd = args.monthly_hard.or(budget.monthly_hard_usd);
                 budget
             };
-            budget::set_budget(
-                vault.db(),
-                vault.account().as_str(),
-                &key.id,
-                budget,
-            )
-            .await?;
+            budget::set_budget(vault.db(), vault.account().as_str(), &key.id, budget).await?;
             if json {
                 output::json(&serde_json::json!({ "key": key.id, "budget": budget }));
             } else {

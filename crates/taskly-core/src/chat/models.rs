@@ -27,7 +27,7 @@ pub async fn offered(vault: &Vault, router: &Router, provider: ProviderId) -> Re
         let id = decision.info.key_id.clone().unwrap_or_default();
         let key = vault.get(&id).await?;
         return Ok(ModelsOffer {
-            route: decision.info,
+            route: decision.info.clone(),
             models: key.models,
         });
     }
@@ -70,7 +70,7 @@ pub async fn offered(vault: &Vault, router: &Router, provider: ProviderId) -> Re
     models.sort();
     models.dedup();
     Ok(ModelsOffer {
-        route: decision.info,
+        route: decision.info.clone(),
         models,
     })
 }

@@ -148,24 +148,26 @@ impl ChatService {
             )
             .await?;
             let result = self.with_retries(&decision, &request, &model, tx).await;
-            match &result {
-                Ok(done) => self.count(&decision, &model, done.usage, true).await,
-                Err((Error::Cancelled, _)) => {}
-                Err(_) => self.count(&decision, &model, None, false).await,
-            }
             match result {
                 Ok(done) => {
                     tracing::info!(route = ?decision.info.kind, provider = %request.provider, "chat answered");
+                    let usage = done.usage;
                     let finished = ChatEvent::Finished {
                         route: decision.info.clone(),
-                        model,
-                        usage: done.usage,
+                        model: model.clone(),
+                        usage,
                         finish_reason: done.finish_reason,
                         warnings,
                     };
-                    return emit(tx, finished).await;
+                    // The user sees the end first; counting (an fsync'd write) comes after.
+                    let sent = emit(tx, finished).await;
+                    self.count(&decision, &model, usage, true).await;
+                    return sent;
                 }
                 Err((err, streamed)) => {
+                    if !matches!(err, Error::Cancelled) {
+                        self.count(&decision, &model, None, false).await;
+                    }
                     tracing::info!(code = ?err.code(), route = ?decision.info.kind, "chat failed");
                     let may_fall_back = decision.info.kind == RouteKind::Personal
                         && !fell_back
@@ -182,7 +184,7 @@ impl ChatService {
                         },
                     )
                     .await?;
-                    decision = self.router.taskly(request.provider, true)?;
+                    decision = Arc::new(self.router.taskly(request.provider, true)?);
                     fell_back = true;
                 }
             }

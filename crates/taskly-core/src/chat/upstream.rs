@@ -95,7 +95,10 @@ async fn open_openai(
         endpoint: Arc::new(endpoint.clone()),
         model: model.to_owned(),
     };
-    let client = async_openai::Client::with_config(config).with_http_service(send);
+    // `build` with our pooled client: `with_config` would create (and load root certificates
+    // into) a fresh reqwest client on every request.
+    let client =
+        async_openai::Client::build(endpoint.client.clone(), config).with_http_service(send);
     let body = openai_request(request, model, endpoint.max_completion_tokens)?;
     let stream = client
         .chat()

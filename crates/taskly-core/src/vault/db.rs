@@ -52,6 +52,13 @@ impl Db {
         &self.path
     }
 
+    /// Runs a quick read right here if the connection is free, without a trip to the blocking
+    /// pool; `None` when another call holds it (the caller then takes the slow path).
+    pub fn try_inline<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        let guard = self.conn.try_lock().ok()?;
+        f(&guard).ok()
+    }
+
     /// Runs `f` with the connection on the blocking pool.
     pub async fn call<T: Send + 'static>(
         &self,
