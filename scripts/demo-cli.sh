@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Starts the product. Until the desktop window exists, this is a guided demo of the `taskly`
-# command line against a loopback stand-in for OpenAI, with a throwaway keyring and data
-# folder, so it never touches your real keys. Installs what is missing first.
+# A guided demo of the `taskly` command line against a loopback stand-in for OpenAI, with a
+# throwaway keyring and data folder, so it never touches your real keys. Installs what is
+# missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Installs what the build and tests need and is missing. Safe to run again: it only installs
-# what is not there. Needs root (or sudo) for Debian packages.
+# Installs what the build, the app and the tests need and is missing. Safe to run again: it
+# only installs what is not there. Needs root (or sudo) for Debian packages.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need_pkgs=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
+# Command-line tools, by the command they provide.
 for pair in dbus-daemon:dbus-daemon gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools \
-            pkg-config:pkg-config cc:gcc gdbus:libglib2.0-bin; do
+            pkg-config:pkg-config cc:gcc gdbus:libglib2.0-bin node:nodejs npm:npm \
+            Xvfb:xvfb WebKitWebDriver:webkit2gtk-driver chromium:chromium; do
   have "${pair%%:*}" || need_pkgs+=("${pair#*:}")
 done
-for pkg in libdbus-1-dev dbus-x11; do
+# Libraries for the Secret Service client and the Tauri app (WebKitGTK).
+for pkg in libdbus-1-dev dbus-x11 libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev \
+           libjavascriptcoregtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev; do
   have_pkg "$pkg" || need_pkgs+=("$pkg")
 done
 
@@ -29,3 +34,20 @@ fi
 for component in rustfmt clippy; do
   cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$component"
 done
+
+# tauri-driver (the WebDriver bridge to the real app window) comes from crates.io.
+if ! have tauri-driver; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked --version "^2" --quiet
+fi
+
+# The web UI's packages, exactly as locked.
+if [ -f ui/package-lock.json ]; then
+  stamp="ui/node_modules/.taskly-lock-hash"
+  hash="$(sha256sum ui/package-lock.json | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+    echo "setup: installing the UI's npm packages"
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$hash" > "$stamp"
+  fi
+fi

@@ -1,0 +1,5 @@
+//! The IPC commands: one thin call into the core each. Errors cross as `ErrorPayload`.
+
+pub mod app;
+pub mod chat;
+pub mod keys;

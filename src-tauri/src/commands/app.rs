@@ -1,0 +1,83 @@
+//! Settings, usage, facts about the app, and opening links in the system browser.
+
+use taskly_core::usage::{self, UsageRow};
+use taskly_core::{Error, ErrorPayload, doctor, settings};
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::forms::{AppInfo, Settings};
+use crate::state::AppState;
+
+type Answer<T> = Result<T, ErrorPayload>;
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Answer<Settings> {
+    let services = state.services()?;
+    let on = settings::fallback_to_taskly(services.vault.db(), services.vault.account().as_str())
+        .await
+        .map_err(|e| e.payload())?;
+    Ok(Settings {
+        fallback_to_taskly: on,
+    })
+}
+
+#[tauri::command]
+pub async fn set_fallback_to_taskly(state: State<'_, AppState>, enabled: bool) -> Answer<Settings> {
+    let services = state.services()?;
+    let account = services.vault.account().as_str().to_owned();
+    settings::set_fallback_to_taskly(services.vault.db(), &account, enabled)
+        .await
+        .map_err(|e| e.payload())?;
+    Ok(Settings {
+        fallback_to_taskly: enabled,
+    })
+}
+
+#[tauri::command]
+pub async fn usage_report(state: State<'_, AppState>, days: u32) -> Answer<Vec<UsageRow>> {
+    let services = state.services()?;
+    let since = usage::days_ago(days.clamp(1, 366) - 1);
+    usage::report(
+        services.vault.db(),
+        services.vault.account().as_str(),
+        &since,
+    )
+    .await
+    .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Answer<AppInfo> {
+    let services = state.services()?;
+    let report = doctor::run(&services.vault).await;
+    let store = report.credential_store;
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        credential_store: store
+            .kind
+            .map_or_else(|| "not available".to_owned(), |k| k.to_string()),
+        credential_store_working: store.working,
+        credential_store_error: store.error,
+        demo: state.demo,
+    })
+}
+
+/// Opens a web page in the system browser; the web view itself never navigates away.
+#[tauri::command]
+pub fn open_external(app: AppHandle, url: String) -> Answer<()> {
+    let parsed = url::Url::parse(&url).map_err(|_| bad_link())?;
+    if !matches!(parsed.scheme(), "https" | "http" | "mailto") {
+        return Err(bad_link());
+    }
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|e| Error::Internal(format!("cannot open the browser: {e}")).payload())
+}
+
+fn bad_link() -> ErrorPayload {
+    Error::InvalidConfig {
+        name: "url",
+        reason: "only web and mail links can be opened".into(),
+    }
+    .payload()
+}

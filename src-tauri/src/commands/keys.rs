@@ -1,0 +1,115 @@
+//! Key commands: list, add, change, switch, remove, validate.
+
+use taskly_core::providers::ProviderSpec;
+use taskly_core::vault::{KeySaved, KeyUpdate};
+use taskly_core::{ErrorPayload, KeyInfo, NewKey, ProviderId};
+use tauri::State;
+
+use crate::forms::{KeyChange, NewKeyForm, take_secret};
+use crate::state::AppState;
+
+type Answer<T> = Result<T, ErrorPayload>;
+
+#[tauri::command]
+pub fn list_providers() -> Vec<&'static ProviderSpec> {
+    ProviderId::all().map(ProviderId::spec).collect()
+}
+
+#[tauri::command]
+pub async fn list_keys(state: State<'_, AppState>) -> Answer<Vec<KeyInfo>> {
+    state
+        .services()?
+        .vault
+        .list()
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+pub async fn add_key(state: State<'_, AppState>, form: NewKeyForm) -> Answer<KeySaved> {
+    let services = state.services()?;
+    let secret = take_secret(form.secret)?;
+    let new = NewKey {
+        provider: form.provider,
+        label: form.label,
+        base_url: form.base_url,
+        secret,
+        verify: form.verify,
+        enable: form.enable,
+    };
+    services.vault.add(new).await.map_err(|e| e.payload())
+}
+
+#[tauri::command]
+pub async fn update_key(
+    state: State<'_, AppState>,
+    id: String,
+    change: KeyChange,
+) -> Answer<KeySaved> {
+    let update = KeyUpdate {
+        label: change.label,
+        base_url: change.base_url,
+        secret: None,
+        verify: change.verify,
+    };
+    state
+        .services()?
+        .vault
+        .update(&id, update)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+pub async fn replace_key_secret(
+    state: State<'_, AppState>,
+    id: String,
+    secret: String,
+    verify: bool,
+) -> Answer<KeySaved> {
+    let services = state.services()?;
+    let secret = take_secret(secret)?;
+    let update = KeyUpdate {
+        secret: Some(secret),
+        verify,
+        ..KeyUpdate::default()
+    };
+    services
+        .vault
+        .update(&id, update)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+pub async fn set_key_enabled(
+    state: State<'_, AppState>,
+    id: String,
+    enabled: bool,
+) -> Answer<KeySaved> {
+    state
+        .services()?
+        .vault
+        .set_enabled(&id, enabled)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+pub async fn remove_key(state: State<'_, AppState>, id: String) -> Answer<KeyInfo> {
+    let services = state.services()?;
+    let removed = services.vault.remove(&id).await.map_err(|e| e.payload())?;
+    // The removed key's secret may still sit in the router's cache; drop it now.
+    services.chat.router().forget_secrets();
+    Ok(removed)
+}
+
+#[tauri::command]
+pub async fn validate_key(state: State<'_, AppState>, id: String) -> Answer<KeyInfo> {
+    state
+        .services()?
+        .vault
+        .validate(&id)
+        .await
+        .map_err(|e| e.payload())
+}

@@ -1,0 +1,60 @@
+//! The Tauri shell of Taskly Desktop: state, plugins, and thin commands over `taskly-core`.
+//!
+//! Nothing here decides anything about keys or routing; every command is a call into the core
+//! and its typed result or `ErrorPayload` crosses IPC as JSON. The plaintext key travels one way
+//! only, from the form into `add_key` / `replace_key_secret`; no command returns a secret.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod forms;
+mod logging;
+mod shortcut;
+mod state;
+
+use tauri::Manager;
+
+/// Starts the app.
+#[allow(clippy::print_stderr)] // nothing else can report a failure to start the window
+pub fn run() {
+    let _log_guard = logging::init();
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch brings the running window forward instead of opening another.
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(shortcut::plugin())
+        .setup(|app| {
+            let state = tauri::async_runtime::block_on(state::AppState::open());
+            app.manage(state);
+            shortcut::register(app.handle());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::keys::list_providers,
+            commands::keys::list_keys,
+            commands::keys::add_key,
+            commands::keys::update_key,
+            commands::keys::replace_key_secret,
+            commands::keys::set_key_enabled,
+            commands::keys::remove_key,
+            commands::keys::validate_key,
+            commands::app::get_settings,
+            commands::app::set_fallback_to_taskly,
+            commands::app::usage_report,
+            commands::app::app_info,
+            commands::app::open_external,
+            commands::chat::chat_start,
+            commands::chat::chat_cancel,
+        ]);
+    if let Err(err) = builder.run(tauri::generate_context!("../tauri.conf.json")) {
+        tracing::error!(error = %err, "the app stopped with an error");
+        eprintln!("Taskly Desktop could not start: {err}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,257 @@
+/** One question and its answer: route label, streamed Markdown, retries, fallback, errors, tokens. */
+import { Suspense, type ReactNode } from 'react';
+import type { ErrorPayload, RouteInfo } from '../../bindings/core';
+import { providerName, routeLabel } from '../../lib/format';
+import { useData } from '../../state/data';
+import { useNav } from '../../state/nav';
+import type { Turn } from '../../state/chat';
+import { ExternalLink } from '../ExternalLink';
+import { KeyIcon, RefreshIcon, SparkIcon, WarningIcon } from '../Icons';
+import { Markdown } from './lazyMarkdown';
+import { useCountdown } from './useCountdown';
+
+export function RouteBadge({ route, testId }: { route: RouteInfo; testId?: string }) {
+  const { providers } = useData();
+  const label = routeLabel(route, providers);
+  const tone = route.kind === 'personal' ? 'personal' : route.fallback ? 'fallback' : 'taskly';
+  return (
+    <span className={`route-badge route-${tone}`} data-testid={testId} title={route.kind === 'personal' && route.label ? `“${route.label}”` : undefined}>
+      {route.kind === 'personal' ? <KeyIcon size={13} /> : <SparkIcon size={13} />}
+      <span>{label}</span>
+    </span>
+  );
+}
+
+export function errorHeadline(error: ErrorPayload, provider: string): string {
+  switch (error.code) {
+    case 'rate_limited':
+      return 'Rate limited';
+    case 'quota_exhausted':
+      return 'Out of quota or credit';
+    case 'invalid_key':
+      return `${provider} refused your key`;
+    case 'credential_missing':
+      return 'Your key is missing from the credential store';
+    case 'stream_cut':
+      return 'The answer was cut off';
+    case 'upstream_outage':
+      return error.via_taskly ? 'Taskly is having trouble' : `${provider} is having trouble`;
+    case 'network_error':
+      return 'Could not connect';
+    case 'upstream_timeout':
+      return 'No answer in time';
+    case 'model_not_available':
+      return 'Model not available';
+    case 'proxy_token_rejected':
+    case 'proxy_token_missing':
+      return 'Taskly sign-in needed';
+    case 'budget_exceeded':
+      return 'Budget used up';
+    case 'credential_store_unavailable':
+    case 'credential_store_locked':
+    case 'credential_store_timeout':
+    case 'credential_store_failed':
+      return 'Credential store problem';
+    default:
+      return 'The request failed';
+  }
+}
+
+interface TurnProps {
+  turn: Turn;
+  isLast: boolean;
+  onRetry(): void;
+  onPickModel(): void;
+}
+
+export function TurnView({ turn, isLast, onRetry, onPickModel }: TurnProps) {
+  const { providers, appInfo } = useData();
+  const name = providerName(providers, turn.provider);
+  const qId = `${turn.id}-q`;
+  return (
+    <article className="turn" aria-labelledby={qId} data-testid="turn" data-status={turn.status}>
+      <div className="turn-question">
+        <p id={qId}>
+          <span className="sr-only">You asked: </span>
+          {turn.question}
+        </p>
+      </div>
+      <div className="turn-answer">
+        <div className="answer-meta">
+          {turn.route ? <RouteBadge route={turn.route} testId="answer-route" /> : <span className="muted">Connecting…</span>}
+          {turn.answeredModel ? <span className="answer-model">{turn.answeredModel}</span> : null}
+          {turn.route?.kind === 'taskly' && appInfo?.demo ? <span className="demo-chip">local demo service</span> : null}
+        </div>
+        {turn.fallback ? (
+          <p className="notice notice-warn" data-testid="fallback-notice">
+            Your {name} key failed: {turn.fallback.message} Taskly answered instead, as allowed in Privacy settings.
+          </p>
+        ) : null}
+        {turn.retry ? <RetryNotice turn={turn} /> : null}
+        {turn.text ? (
+          <div className={turn.status === 'streaming' ? 'answer-text is-streaming' : 'answer-text'} data-testid="answer-text">
+            <Suspense fallback={<p className="plain-answer">{turn.text}</p>}>
+              <Markdown text={turn.text} />
+            </Suspense>
+          </div>
+        ) : turn.status === 'waiting' && !turn.retry ? (
+          <p className="typing" aria-hidden="true">
+            <span />
+            <span />
+            <span />
+          </p>
+        ) : null}
+        {turn.status === 'cancelled' ? <p className="muted stopped">Stopped.</p> : null}
+        {turn.error ? (
+          <ErrorCard turn={turn} error={turn.error} providerName={name} canRetry={isLast} onRetry={onRetry} onPickModel={onPickModel} />
+        ) : null}
+        {turn.status === 'done' ? (
+          <p className="answer-footer" data-testid="answer-footer">
+            {turn.usage ? (
+              <span>
+                Tokens used: {turn.usage.input_tokens.toLocaleString('en-US')} in · {turn.usage.output_tokens.toLocaleString('en-US')} out
+              </span>
+            ) : (
+              <span>Token count not reported</span>
+            )}
+            {turn.warnings.map((w) => (
+              <span key={w} className="tone-warn">
+                {w}
+              </span>
+            ))}
+          </p>
+        ) : null}
+      </div>
+    </article>
+  );
+}
+
+function RetryNotice({ turn }: { turn: Turn }) {
+  const retry = turn.retry;
+  const left = useCountdown(retry?.at ?? null);
+  if (!retry) return null;
+  return (
+    <p className="notice notice-warn retry-notice" data-testid="retry-notice">
+      <RefreshIcon size={14} />
+      <span>
+        {retry.error.message}{' '}
+        <strong>
+          {left > 0 ? `Retrying in ${left} s` : 'Retrying now'} (attempt {retry.attempt} of {retry.maxRetries}).
+        </strong>{' '}
+        Press Esc to stop.
+      </span>
+    </p>
+  );
+}
+
+interface ErrorProps {
+  turn: Turn;
+  error: ErrorPayload;
+  providerName: string;
+  canRetry: boolean;
+  onRetry(): void;
+  onPickModel(): void;
+}
+
+function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickModel }: ErrorProps) {
+  const { keys, providers } = useData();
+  const nav = useNav();
+  const waitUntil =
+    error.action === 'wait_and_retry' && turn.errorAt !== null ? turn.errorAt + (error.retry_after_secs ?? 0) * 1000 : null;
+  const left = useCountdown(waitUntil);
+  const keyId = turn.route?.key_id ?? keys.find((k) => k.provider === turn.provider && k.enabled)?.id ?? null;
+  const spec = providers.find((p) => p.id === turn.provider);
+
+  const openKey = (mode: 'replace' | 'edit') =>
+    nav.openSettings({ tab: 'keys', focus: keyId ? { keyId, mode } : null });
+
+  let action: ReactNode = null;
+  switch (error.action) {
+    case 'update_key':
+    case 're_enter_key':
+      action = (
+        <button type="button" className="button button-primary button-small" onClick={() => openKey('replace')}>
+          Update key
+        </button>
+      );
+      break;
+    case 'check_base_url':
+      action = (
+        <button type="button" className="button button-small" onClick={() => openKey('edit')}>
+          Check the base URL
+        </button>
+      );
+      break;
+    case 'wait_and_retry':
+      action =
+        left > 0 ? (
+          <span className="countdown" data-testid="retry-countdown">
+            You can try again in <strong>{left} s</strong>
+          </span>
+        ) : canRetry ? (
+          <button type="button" className="button button-primary button-small" onClick={onRetry}>
+            <RefreshIcon size={14} /> Retry
+          </button>
+        ) : null;
+      break;
+    case 'check_billing': {
+      const link = error.link ?? spec?.billing_page ?? null;
+      action = link ? (
+        <ExternalLink href={link} className="button button-small">
+          Open billing page
+        </ExternalLink>
+      ) : null;
+      break;
+    }
+    case 'pick_model':
+      action = (
+        <button type="button" className="button button-small" onClick={onPickModel}>
+          Pick another model
+        </button>
+      );
+      break;
+    case 'setup_credential_store':
+    case 'unlock_credential_store':
+      action = (
+        <>
+          <button type="button" className="button button-small" onClick={() => nav.openSettings({ tab: 'privacy' })}>
+            Open settings
+          </button>
+          {canRetry ? (
+            <button type="button" className="button button-small" onClick={onRetry}>
+              Retry
+            </button>
+          ) : null}
+        </>
+      );
+      break;
+    case 'retry':
+    case 'retry_or_save_without_checking':
+      action = canRetry ? (
+        <button type="button" className="button button-primary button-small" onClick={onRetry}>
+          <RefreshIcon size={14} /> Retry
+        </button>
+      ) : null;
+      break;
+    default:
+      action = null;
+  }
+
+  return (
+    <div
+      className={`error-card${['rate_limited', 'stream_cut', 'upstream_outage', 'upstream_timeout'].includes(error.code) ? ' tone-warn-card' : ''}`}
+      role="alert"
+      data-testid="chat-error"
+      data-code={error.code}
+    >
+      <p className="error-title">
+        <WarningIcon size={16} />
+        {errorHeadline(error, name)}
+        {error.via_taskly ? <span className="muted"> (from Taskly)</span> : null}
+      </p>
+      <p className="error-message">{error.message}</p>
+      {error.code === 'stream_cut' && turn.text ? <p className="muted">The part that arrived is kept above.</p> : null}
+      {action ? <div className="button-row">{action}</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * The IPC contract between this UI and the Tauri shell, and its implementation over `invoke`.
+ *
+ * Every command the UI uses is listed in {@link TasklyApi}; the Rust side implements exactly these
+ * names and argument shapes. Errors reject with an {@link ErrorPayload} (see `toErrorPayload`).
+ * The plaintext key travels one way only: into `add_key` and `replace_key_secret`. Nothing here
+ * ever returns a secret.
+ */
+import { Channel, invoke } from '@tauri-apps/api/core';
+import type {
+  ChatEvent,
+  ErrorPayload,
+  KeyInfo,
+  KeySaved,
+  ProviderId,
+  ProviderSpec,
+  UsageRow,
+} from '../bindings/core';
+import type { AppInfo, KeyChange, NewKeyForm as AddKeyForm, Settings as AppSettings } from '../bindings/commands';
+import { toErrorPayload } from './errors';
+
+// The shapes of the shell's own IPC types, generated from src-tauri (`forms.rs`).
+export type { AppInfo, KeyChange, NewKeyForm as AddKeyForm, Settings as AppSettings } from '../bindings/commands';
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** `chat_start`'s request; field names follow the core's `ChatRequest`. */
+export interface ChatStartRequest {
+  provider: ProviderId;
+  model: string | null;
+  messages: ChatMessage[];
+  max_tokens: number | null;
+}
+
+/** What arrives on the chat channel: the core's events, then at most one `failed`. */
+export type ChatStreamEvent = ChatEvent | { type: 'failed'; error: ErrorPayload };
+
+/** The commands the UI calls. `createTauriApi` talks to Rust; `mock.ts` stands in for it. */
+export interface TasklyApi {
+  listProviders(): Promise<ProviderSpec[]>;
+  listKeys(): Promise<KeyInfo[]>;
+  addKey(form: AddKeyForm): Promise<KeySaved>;
+  updateKey(id: string, change: KeyChange): Promise<KeySaved>;
+  replaceKeySecret(id: string, secret: string, verify: boolean): Promise<KeySaved>;
+  setKeyEnabled(id: string, enabled: boolean): Promise<KeySaved>;
+  removeKey(id: string): Promise<KeyInfo>;
+  validateKey(id: string): Promise<KeyInfo>;
+  getSettings(): Promise<AppSettings>;
+  setFallbackToTaskly(enabled: boolean): Promise<AppSettings>;
+  usageReport(days: number): Promise<UsageRow[]>;
+  appInfo(): Promise<AppInfo>;
+  /** Starts a chat; resolves with the request id as soon as it is running. */
+  chatStart(request: ChatStartRequest, onEvent: (event: ChatStreamEvent) => void): Promise<string>;
+  chatCancel(requestId: string): Promise<void>;
+  /** Opens a web page in the system browser; the web view never navigates itself. */
+  openExternal(url: string): Promise<void>;
+  /** Subscribes to the global shortcut's `palette://open` event; returns the unsubscribe. */
+  onPaletteOpen(handler: () => void): Promise<() => void>;
+}
+
+/** The event the shell emits when its global shortcut fires. */
+export const PALETTE_OPEN_EVENT = 'palette://open';
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toErrorPayload(error);
+  }
+}
+
+/** The real implementation, over Tauri's IPC. */
+export function createTauriApi(): TasklyApi {
+  return {
+    listProviders: () => call('list_providers'),
+    listKeys: () => call('list_keys'),
+    addKey: (form) => call('add_key', { form }),
+    updateKey: (id, change) => call('update_key', { id, change }),
+    replaceKeySecret: (id, secret, verify) => call('replace_key_secret', { id, secret, verify }),
+    setKeyEnabled: (id, enabled) => call('set_key_enabled', { id, enabled }),
+    removeKey: (id) => call('remove_key', { id }),
+    validateKey: (id) => call('validate_key', { id }),
+    getSettings: () => call('get_settings'),
+    setFallbackToTaskly: (enabled) => call('set_fallback_to_taskly', { enabled }),
+    usageReport: (days) => call('usage_report', { days }),
+    appInfo: () => call('app_info'),
+    chatStart: (request, onEvent) => {
+      const channel = new Channel<ChatStreamEvent>();
+      channel.onmessage = onEvent;
+      return call<string>('chat_start', { request, onEvent: channel });
+    },
+    chatCancel: (requestId) => call('chat_cancel', { requestId }),
+    openExternal: (url) => call('open_external', { url }),
+    onPaletteOpen: async (handler) => {
+      const { listen } = await import('@tauri-apps/api/event');
+      return listen(PALETTE_OPEN_EVENT, () => handler());
+    },
+  };
+}
