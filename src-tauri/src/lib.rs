@@ -13,6 +13,22 @@ mod state;
 
 use tauri::Manager;
 
+/// The window follows the system's light or dark theme; `TASKLY_THEME=light|dark` forces one
+/// (for people who want the other, and for the real-window tests' screenshots of both).
+fn apply_theme(app: &tauri::AppHandle) {
+    let theme = match std::env::var("TASKLY_THEME").as_deref() {
+        Ok("dark") => Some(tauri::Theme::Dark),
+        Ok("light") => Some(tauri::Theme::Light),
+        _ => None,
+    };
+    if theme.is_some()
+        && let Some(window) = app.get_webview_window("main")
+        && let Err(err) = window.set_theme(theme)
+    {
+        tracing::warn!(error = %err, "could not set the window theme");
+    }
+}
+
 /// Starts the app.
 #[allow(clippy::print_stderr)] // nothing else can report a failure to start the window
 pub fn run() {
@@ -33,6 +49,7 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(state::AppState::open());
             app.manage(state);
             shortcut::register(app.handle());
+            apply_theme(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

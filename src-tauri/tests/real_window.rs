@@ -210,7 +210,17 @@ fn app_binary() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window; scripts/test.sh runs it"]
-async fn the_whole_flow_in_the_real_window() {
+async fn the_whole_flow_in_the_real_window_light() {
+    the_whole_flow("light").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window; scripts/test.sh runs it"]
+async fn the_whole_flow_in_the_real_window_dark() {
+    the_whole_flow("dark").await;
+}
+
+async fn the_whole_flow(theme: &str) {
     let canary = taskly_testkit::canary("e2e");
     let keyring = SecretService::start();
     let fake = FakeAi::start(FakeAiConfig {
@@ -231,10 +241,15 @@ async fn the_whole_flow_in_the_real_window() {
         .tempdir()
         .expect("home");
     let data = home.path().join("data");
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/e2e");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../artifacts/e2e")
+        .join(theme);
     std::fs::create_dir_all(&shots).expect("artifacts folder");
 
-    let display = format!(":{}", 90 + (std::process::id() % 9));
+    let display = format!(
+        ":{}",
+        if theme == "dark" { 93 } else { 92 } + 10 * (std::process::id() % 9)
+    );
     let mut children = Killed(Vec::new());
     children.0.push(
         Command::new(which("Xvfb"))
@@ -273,6 +288,7 @@ async fn the_whole_flow_in_the_real_window() {
         .env("TASKLY_PROXY_URL", proxy.base_url(Flavor::Proxy))
         .env("TASKLY_PROXY_TOKEN", PROXY_TOKEN)
         .env("RUST_LOG", "trace")
+        .env("TASKLY_THEME", theme)
         .env("NO_PROXY", "127.0.0.1,localhost")
         .envs(keyring.envs())
         .stdout(Stdio::null())

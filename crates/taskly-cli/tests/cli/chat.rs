@@ -283,3 +283,66 @@ async fn fallback_only_when_switched_on_and_usage_is_counted() {
         "last used is recorded"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_and_gemini_answer_through_their_own_apis() {
+    let sb = Sandbox::new().await;
+    sb.add(VALID_KEY, &["--provider", "anthropic", "--enable"]);
+    sb.add(VALID_KEY, &["--provider", "gemini", "--enable"]);
+    sb.fake.clear_requests();
+    let run = sb
+        .run(&["chat", "-p", "anthropic", "hello", "claude"], "")
+        .ok();
+    assert!(run.stdout.starts_with("Echo: hello claude"), "{run:?}");
+    assert!(
+        run.stderr.contains("via your Anthropic key"),
+        "{}",
+        run.stderr
+    );
+    let run = sb
+        .run(&["chat", "-p", "gemini", "--json", "hello", "gemini"], "")
+        .ok();
+    assert!(
+        run.stdout.contains("\"finish_reason\":\"STOP\""),
+        "{}",
+        run.stdout
+    );
+    let sent = sb.fake.requests();
+    assert_eq!(sent[0].path, "/anthropic/v1/messages");
+    assert_eq!(sent[0].header("x-api-key"), Some(VALID_KEY));
+    assert_eq!(
+        sent[0].body_json().expect("json")["model"],
+        "claude-sonnet-4-5"
+    );
+    assert_eq!(
+        sent[1].path,
+        "/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    );
+    assert_eq!(
+        sent[1].query.as_deref(),
+        Some("alt=sse"),
+        "the key never goes in the URL"
+    );
+    assert_eq!(sent[1].header("x-goog-api-key"), Some(VALID_KEY));
+    assert!(sb.proxy.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_environment_variables_are_never_used() {
+    let mut sb = Sandbox::new().await;
+    let stray = "sk-proj-StrayEnvironmentKey0123456789abcd";
+    sb.extra_env.push(("OPENAI_API_KEY".into(), stray.into()));
+    sb.extra_env
+        .push(("OPENAI_BASE_URL".into(), sb.fake.base_url(Flavor::OpenAi)));
+    sb.run(&["chat", "hello"], "").ok();
+    assert!(
+        sb.fake.requests().is_empty(),
+        "OPENAI_BASE_URL did not redirect anything"
+    );
+    let sent = sb.proxy.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        !format!("{:?} {}", sent[0].headers, sent[0].body_text()).contains(stray),
+        "OPENAI_API_KEY was not sent"
+    );
+}
