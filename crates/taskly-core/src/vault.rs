@@ -113,6 +113,7 @@ pub struct KeySaved {
 pub struct Vault {
     config: Config,
     db: Db,
+    usage_db: OnceCell<Db>,
     http: crate::http::HttpClients,
     creds: OnceCell<Credentials>,
     /// Bumped after every change this process makes to keys, so cached routing decisions can
@@ -147,6 +148,7 @@ impl Vault {
         Ok(Self {
             config,
             db,
+            usage_db: OnceCell::new(),
             http,
             creds: OnceCell::new(),
             injected_store,
@@ -174,7 +176,17 @@ impl Vault {
         &self.config
     }
 
-    /// The database (for doctor and usage).
+    /// A connection for usage counters: relaxed durability, and no queueing behind key changes.
+    /// Opened on first use; falls back to the main connection if it cannot open.
+    pub async fn usage_db(&self) -> &Db {
+        let opened = self
+            .usage_db
+            .get_or_try_init(|| Db::open_relaxed(self.config.database_path()))
+            .await;
+        opened.unwrap_or(&self.db)
+    }
+
+    /// The database (for doctor, usage reports and settings).
     pub fn db(&self) -> &Db {
         &self.db
     }

@@ -217,7 +217,7 @@ impl ChatService {
             output_tokens: usage.output_tokens,
             succeeded,
         };
-        if let Err(err) = crate::usage::record(self.vault.db(), event).await {
+        if let Err(err) = crate::usage::record(self.vault.usage_db().await, event).await {
             tracing::warn!(code = ?err.code(), "usage not counted");
         }
     }

@@ -37,8 +37,19 @@ pub struct Db {
 impl Db {
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub async fn open(path: PathBuf) -> Result<Self> {
+        Self::open_with(path, Durability::Full).await
+    }
+
+    /// A second connection to the same file for writes that may be lost in a power cut without
+    /// harm (usage counters): commits do not wait for the disk, and they do not queue behind the
+    /// key list's connection.
+    pub async fn open_relaxed(path: PathBuf) -> Result<Self> {
+        Self::open_with(path, Durability::Relaxed).await
+    }
+
+    async fn open_with(path: PathBuf, durability: Durability) -> Result<Self> {
         let for_task = path.clone();
-        let conn = tokio::task::spawn_blocking(move || open_blocking(&for_task))
+        let conn = tokio::task::spawn_blocking(move || open_blocking(&for_task, durability))
             .await
             .map_err(|e| Error::Internal(format!("database open task failed: {e}")))??;
         Ok(Self {
@@ -76,7 +87,16 @@ impl Db {
     }
 }
 
-fn open_blocking(path: &Path) -> Result<Connection> {
+/// How hard a connection's commits wait for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// `synchronous = FULL`: the key list.
+    Full,
+    /// `synchronous = NORMAL` (WAL): durable at the next checkpoint.
+    Relaxed,
+}
+
+fn open_blocking(path: &Path, durability: Durability) -> Result<Connection> {
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
@@ -123,7 +143,12 @@ fn open_blocking(path: &Path) -> Result<Connection> {
     enable_wal(&conn, path)?;
     // FULL, not NORMAL: the credential store's deletes are durable at once, so a commit that
     // could be lost at power failure would let recovery delete the secret a row points to.
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    let synchronous = if durability == Durability::Full {
+        "FULL"
+    } else {
+        "NORMAL"
+    };
+    conn.pragma_update(None, "synchronous", synchronous)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&mut conn, version)?;
     Ok(conn)
