@@ -69,3 +69,20 @@ fn builder(timeouts: HttpTimeouts) -> reqwest::ClientBuilder {
 fn cannot(e: reqwest::Error) -> Error {
     Error::Internal(format!("cannot build the HTTP client: {e}"))
 }
+
+/// Reads a response body up to `limit` bytes and stops there: a hostile or broken server never
+/// makes us hold more than that.
+pub async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    Ok(body)
+}

@@ -283,7 +283,10 @@ pub async fn send(
         return Ok(response);
     }
     let headers = response.headers().clone();
-    let body = read_limited(response, MAX_ERROR_BODY).await;
+    // A body that breaks off is read as far as it came.
+    let body = crate::http::read_limited(response, MAX_ERROR_BODY)
+        .await
+        .unwrap_or_default();
     tracing::debug!(upstream = %endpoint.upstream, status = status.as_u16(), "upstream answered with an error");
     Err(classify_status(
         endpoint.upstream,
@@ -382,18 +385,6 @@ where
         },
     )
     .boxed())
-}
-
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = limit.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= limit {
-            break;
-        }
-    }
-    body
 }
 
 fn boxed(err: Error) -> OpenAIError {

@@ -107,7 +107,7 @@ pub async fn validate_key(
     } else {
         MAX_ERROR_BODY
     };
-    let body = read_limited(response, limit)
+    let body = crate::http::read_limited(response, limit)
         .await
         .map_err(|err| transport_error(spec.id, base, timeout, &err))?;
     tracing::debug!(provider = %spec.id, status = status.as_u16(), "validation answered");
@@ -235,18 +235,6 @@ fn sentence(text: String) -> String {
     } else {
         format!("{text}.")
     }
-}
-
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> reqwest::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= limit {
-            break;
-        }
-    }
-    Ok(body)
 }
 
 fn transport_error(
