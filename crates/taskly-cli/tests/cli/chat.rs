@@ -346,3 +346,72 @@ async fn openai_environment_variables_are_never_used() {
         "OPENAI_API_KEY was not sent"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_and_closes_the_upstream_connection() {
+    use std::io::{BufRead, BufReader};
+    let mut sb = Sandbox::new().await;
+    let slow = taskly_fake_ai::FakeAi::start(taskly_fake_ai::FakeAiConfig {
+        provider_keys: vec![VALID_KEY.into()],
+        chunk_delay: Duration::from_millis(300),
+        ..taskly_fake_ai::FakeAiConfig::default()
+    })
+    .await
+    .expect("slow fake");
+    sb.extra_env.push((
+        "TASKLY_OPENAI_BASE_URL".into(),
+        slow.base_url(Flavor::OpenAi),
+    ));
+    sb.add(VALID_KEY, &["--enable"]);
+    let mut child = sb.spawn(&["chat", "--json", "tell", "me", "a", "long", "story"], "");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l.contains("\"type\":\"delta\""))),
+        "the answer started"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let code = child.wait().expect("wait").code();
+    assert_eq!(code, Some(130), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("\"code\":\"cancelled\"")),
+        "{rest:?}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while slow.disconnects() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the provider never saw the disconnect"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soft_budget_warns_and_a_hard_one_refuses() {
+    let sb = Sandbox::new().await;
+    let id = sb.add(VALID_KEY, &["--enable"]);
+    sb.run(&["chat", "hello"], "").ok();
+    // Any spend at all passes a zero soft limit: the answer comes, with a warning.
+    sb.run(&["keys", "budget", &id, "--daily-soft", "0"], "")
+        .ok();
+    let run = sb.run(&["chat", "hello"], "").ok();
+    assert!(run.stderr.contains("soft budget"), "{}", run.stderr);
+    // A zero hard limit refuses before anything is sent.
+    sb.run(&["keys", "budget", &id, "--daily-hard", "0"], "")
+        .ok();
+    sb.fake.clear_requests();
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert_eq!(run.code, 4);
+    assert!(
+        run.stdout.contains("\"code\":\"budget_exceeded\""),
+        "{}",
+        run.stdout
+    );
+    assert!(sb.fake.requests().is_empty());
+}
