@@ -415,3 +415,23 @@ async fn a_soft_budget_warns_and_a_hard_one_refuses() {
     );
     assert!(sb.fake.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_come_from_the_route_a_question_would_take() {
+    let sb = Sandbox::new().await;
+    let taskly = sb.run(&["models", "--json"], "").ok().json();
+    assert_eq!(taskly["route"]["kind"], "taskly");
+    assert_eq!(
+        taskly["models"],
+        serde_json::json!(["gpt-4o", "gpt-4o-mini"]),
+        "the proxy's openai/* list, prefix removed"
+    );
+    sb.add(VALID_KEY, &["--enable"]);
+    let personal = sb.run(&["models", "--json"], "").ok().json();
+    assert_eq!(personal["route"]["kind"], "personal");
+    assert_eq!(
+        personal["models"],
+        serde_json::json!(["gpt-4o", "gpt-4o-mini"]),
+        "remembered from validation"
+    );
+}

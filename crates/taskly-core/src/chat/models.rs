@@ -38,19 +38,19 @@ pub async fn offered(vault: &Vault, router: &Router, provider: ProviderId) -> Re
             .map_err(|e| Error::Internal(format!("bad URL: {e}")))?,
     );
     *request.headers_mut() = endpoint.headers.clone();
-    let mut response = upstream::send(endpoint, request, "").await?;
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| Error::BadResponse {
-        upstream: endpoint.upstream,
-        detail: e.to_string(),
-    })? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(Error::BadResponse {
-                upstream: endpoint.upstream,
-                detail: "the models list is too large".into(),
-            });
-        }
-        body.extend_from_slice(&chunk);
+    let response = upstream::send(endpoint, request, "").await?;
+    // One byte past the limit tells a list that is too large from one that just fits.
+    let body = crate::http::read_limited(response, MAX_BODY + 1)
+        .await
+        .map_err(|e| Error::BadResponse {
+            upstream: endpoint.upstream,
+            detail: e.to_string(),
+        })?;
+    if body.len() > MAX_BODY {
+        return Err(Error::BadResponse {
+            upstream: endpoint.upstream,
+            detail: "the models list is too large".into(),
+        });
     }
     let json: serde_json::Value =
         serde_json::from_slice(&body).map_err(|_| Error::BadResponse {
