@@ -104,14 +104,40 @@ impl Driver {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
 
+    /// Clicks the element once it is there and interactable: a dialog that is still
+    /// animating in, or a list that re-rendered, answers "element not interactable" or
+    /// "stale element reference" for a moment, so those are retried until the deadline.
     async fn click(&self, xpath: &str, what: &str) {
-        let id = self.wait_for(xpath, what).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{id}/click"),
-            Some(json!({})),
-        )
-        .await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let id = self.wait_for(xpath, what).await;
+            let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
+            let value: Value = self
+                .http
+                .post(&url)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("webdriver answers")
+                .json()
+                .await
+                .expect("webdriver JSON");
+            let Some(error) = value["value"]["error"].as_str() else {
+                return;
+            };
+            let transient = matches!(
+                error,
+                "element not interactable"
+                    | "stale element reference"
+                    | "element click intercepted"
+            );
+            if !transient || Instant::now() > deadline {
+                self.shot(&format!("failed-click-{}", what.replace(' ', "-")))
+                    .await;
+                panic!("clicking {what}: {error}: {}", value["value"]["message"]);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn type_into(&self, element: &str, text: &str) {
