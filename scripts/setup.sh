@@ -41,6 +41,12 @@ if ! have tauri-driver; then
   cargo install tauri-driver --locked --version "^2" --quiet
 fi
 
+# cargo-deny checks licences, banned crates and sources of every dependency (deny.toml).
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-deny"
+  cargo install cargo-deny --locked --version "^0.20" --quiet
+fi
+
 # The web UI's packages, exactly as locked.
 if [ -f ui/package-lock.json ]; then
   stamp="ui/node_modules/.taskly-lock-hash"

@@ -32,6 +32,8 @@ step "UI: Chromium, IPC mocked";     npm --prefix ui run e2e
 
 step "format";  cargo fmt --all -- --check
 step "lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
+step "supply chain: licences, bans, sources (deny.toml)"
+cargo deny --all-features --locked --offline --log-level error check licenses bans sources
 step "tests"
 set +e
 dbus-run-session -- cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$TMPDIR/test.log"
