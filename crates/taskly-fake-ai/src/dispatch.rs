@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::call::Call;
-use crate::fault::Plan;
+use crate::fault::{Failure, Fault, Plan};
 use crate::flavor::Flavor;
 use crate::providers;
 use crate::record::RecordedRequest;
@@ -49,11 +49,20 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         return unknown_path(&call).deliver(Shape::Plain, &shared);
     };
 
-    let shape = match shared
-        .take_fault(flavor, &call.path)
-        .map(|f| f.fault.plan())
-    {
+    let fault = shared.take_fault(flavor, &call.path).map(|f| f.fault);
+    let shape = match fault.as_ref().map(Fault::plan) {
         None => Shape::Plain,
+        Some(Plan::Redirect(status)) => {
+            let location = match &fault {
+                Some(Fault::Redirect { location, .. }) => location.clone(),
+                _ => String::new(),
+            };
+            return redirect(status, &location);
+        }
+        Some(Plan::HugeError(size)) => {
+            let reply = providers::failure(flavor, Failure::ServerError, &call, &shared);
+            return reply.deliver(Shape::Huge(size), &shared);
+        }
         Some(Plan::Fail(failure)) => {
             return providers::failure(flavor, failure, &call, &shared)
                 .deliver(Shape::Plain, &shared);
@@ -71,6 +80,9 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         }
         Some(Plan::Cut(after)) => Shape::Cut(after),
         Some(Plan::Huge(size)) => Shape::Huge(size),
+        Some(Plan::Stall(after)) => Shape::Stall(after),
+        Some(Plan::KeepAlive(every)) => Shape::KeepAlive(every),
+        Some(Plan::Drip(every)) => Shape::Drip(every),
     };
     providers::answer(flavor, &call, &shared).deliver(shape, &shared)
 }
@@ -119,4 +131,20 @@ fn stopping() -> Response {
         axum::Json(json!({"error": {"message": "The fake server is shutting down.", "code": "shutting_down"}})),
     )
         .into_response()
+}
+
+/// A redirect to `location`, with a body as a real server would send.
+fn redirect(status: u16, location: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+    let mut response = (
+        status,
+        axum::Json(json!({"error": {"message": "Moved.", "code": "moved"}})),
+    )
+        .into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(location) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, value);
+    }
+    response
 }

@@ -42,6 +42,23 @@ pub enum Fault {
     EchoKeyInError,
     /// A 200 answer padded to at least this many bytes with a `"padding"` string member.
     HugeBody(usize),
+    /// A 500 whose JSON error body is padded to at least this many bytes.
+    HugeErrorBody(usize),
+    /// Send the answer's status and headers, then nothing more (until the server shuts down).
+    HangAfterHeaders,
+    /// Send this many chunks of a streamed answer, then nothing more, keeping the connection open.
+    StallAfter(usize),
+    /// Stream SSE comment lines (`: keep-alive`) at this pace forever: bytes, but no answer.
+    KeepAliveForever(#[serde(with = "millis")] Duration),
+    /// Stream the answer's first text chunk again and again at this pace, never ending.
+    DripForever(#[serde(with = "millis")] Duration),
+    /// Answer with this redirect status (301, 302, 307, 308) pointing at `location`.
+    Redirect {
+        /// The status code.
+        status: u16,
+        /// The `Location` header.
+        location: String,
+    },
 }
 
 /// A fault waiting in the queue for the requests it matches.
@@ -131,6 +148,11 @@ pub(crate) enum Plan {
     Hang,
     Cut(usize),
     Huge(usize),
+    HugeError(usize),
+    Stall(usize),
+    KeepAlive(Duration),
+    Drip(Duration),
+    Redirect(u16),
 }
 
 impl Fault {
@@ -151,6 +173,12 @@ impl Fault {
             Fault::Hang => Plan::Hang,
             Fault::CutStreamAfter(n) => Plan::Cut(*n),
             Fault::HugeBody(n) => Plan::Huge(*n),
+            Fault::HugeErrorBody(n) => Plan::HugeError(*n),
+            Fault::HangAfterHeaders => Plan::Stall(0),
+            Fault::StallAfter(n) => Plan::Stall(*n),
+            Fault::KeepAliveForever(every) => Plan::KeepAlive(*every),
+            Fault::DripForever(every) => Plan::Drip(*every),
+            Fault::Redirect { status, .. } => Plan::Redirect(*status),
         }
     }
 }

@@ -17,7 +17,9 @@
 //! | `DELETE /_control/keys`      | `{"key":"..."}`: stop accepting it                                |
 //!
 //! Faults are written in snake case: `"unauthorized"`, `"hang"`, `{"slow":250}` (milliseconds),
-//! `{"cut_stream_after":3}`, `{"huge_body":1048576}`, and so on.
+//! `{"cut_stream_after":3}`, `{"huge_body":1048576}`, `{"huge_error_body":1048576}`,
+//! `"hang_after_headers"`, `{"stall_after":2}`, `{"keep_alive_forever":100}`,
+//! `{"drip_forever":100}`, `{"redirect":{"status":307,"location":"http://…"}}`, and so on.
 
 mod answer;
 mod call;

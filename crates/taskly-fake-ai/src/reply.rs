@@ -41,6 +41,12 @@ pub(crate) enum Shape {
     Plain,
     Cut(usize),
     Huge(usize),
+    /// Send this many pieces, then go silent with the connection open.
+    Stall(usize),
+    /// Stream SSE comment lines at this pace forever.
+    KeepAlive(std::time::Duration),
+    /// Repeat the first text piece at this pace forever.
+    Drip(std::time::Duration),
 }
 
 impl Reply {
@@ -72,9 +78,10 @@ impl Reply {
         self
     }
 
-    /// Turn into an HTTP response; faults only bend successful answers (a 401 stays a plain 401).
+    /// Turn into an HTTP response; faults only bend successful answers (a 401 stays a plain
+    /// 401), except padding, which a huge error body needs.
     pub(crate) fn deliver(self, shape: Shape, shared: &Arc<Shared>) -> Response {
-        let shape = if self.status.is_success() {
+        let shape = if self.status.is_success() || matches!(shape, Shape::Huge(_)) {
             shape
         } else {
             Shape::Plain
@@ -114,6 +121,19 @@ impl Reply {
                 Emitter::frames(pieces, Some(after), shared).into_body()
             }
             Shape::Cut(_) => Emitter::halved(pieces.concat(), shared).into_body(),
+            Shape::Stall(after) => stream::stalled(pieces, after, shared),
+            Shape::KeepAlive(every) if streamed => stream::endless(
+                Vec::new(),
+                Bytes::from_static(b": keep-alive\n\n"),
+                every,
+                shared,
+            ),
+            Shape::Drip(every) if streamed && pieces.len() > 1 => {
+                let piece = pieces[1].clone();
+                stream::endless(pieces[..2].to_vec(), piece, every, shared)
+            }
+            // Not a stream: nothing to drip, so go silent instead.
+            Shape::KeepAlive(_) | Shape::Drip(_) => stream::stalled(pieces, 0, shared),
             Shape::Huge(target) => {
                 let (body, length) = huge::padded(pieces, target);
                 if !streamed {

@@ -133,3 +133,45 @@ impl Emitter {
         Some((Ok(piece), self))
     }
 }
+
+/// The first `after` pieces, then silence with the connection held open until the server stops.
+pub(super) fn stalled(pieces: Vec<Bytes>, after: usize, shared: &Arc<Shared>) -> Body {
+    let shared = Arc::clone(shared);
+    let head = futures::stream::iter(pieces.into_iter().take(after).map(Ok::<_, io::Error>));
+    let tail = futures::stream::once(async move {
+        shared.stopped().await;
+        Err(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "server shutting down",
+        ))
+    });
+    Body::from_stream(futures::StreamExt::chain(head, tail))
+}
+
+/// `head`, then `piece` every `every`, never ending until the server stops.
+pub(super) fn endless(
+    head: Vec<Bytes>,
+    piece: Bytes,
+    every: Duration,
+    shared: &Arc<Shared>,
+) -> Body {
+    let shared = Arc::clone(shared);
+    let head = futures::stream::iter(head.into_iter().map(Ok::<_, io::Error>));
+    let tail = futures::stream::unfold(false, move |stopped| {
+        let shared = Arc::clone(&shared);
+        let piece = piece.clone();
+        async move {
+            if stopped {
+                return None;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => Some((Ok(piece), false)),
+                () = shared.stopped() => Some((
+                    Err(io::Error::new(io::ErrorKind::ConnectionAborted, "server shutting down")),
+                    true,
+                )),
+            }
+        }
+    });
+    Body::from_stream(futures::StreamExt::chain(head, tail))
+}
