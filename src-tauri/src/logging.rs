@@ -1,6 +1,7 @@
-//! Logging to a daily file in the data folder's `logs/` (RUST_LOG sets the level, default
-//! `info`). Tauri's and the web view's own crates are capped at `info` whatever RUST_LOG says:
-//! at lower levels they may log IPC payloads, and one of those carries the key being added.
+//! Logging to a daily file in the data folder's `logs/`, readable by the user only (RUST_LOG
+//! sets the level, default `info`). Tauri's and the web view's own crates are capped at `info`
+//! whatever RUST_LOG says: at lower levels they may log IPC payloads, and one of those carries
+//! the key being added.
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -14,17 +15,11 @@ pub fn init() -> Guard {
     let Ok(config) = taskly_core::Config::from_env(None) else {
         return None;
     };
-    let dir = config.log_dir();
-    if taskly_core::vault::db::create_private_dir(&dir).is_err() {
-        return None;
-    }
-    let appender = tracing_appender::rolling::Builder::new()
-        .rotation(tracing_appender::rolling::Rotation::DAILY)
-        .filename_prefix("taskly-desktop")
-        .filename_suffix("log")
-        .max_log_files(7)
-        .build(&dir)
-        .ok()?;
+    // Our own daily writer rather than tracing-appender's rolling one: it creates each file
+    // `0600` (and the folder `0700`) whatever the umask, so other local users cannot read it.
+    let appender =
+        taskly_core::vault::log_file::PrivateLogFile::new(&config.log_dir(), "taskly-desktop", 7)
+            .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let base = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
     let filter = EnvFilter::try_new(format!("{base},tauri=info,wry=info,tao=info,tauri_runtime_wry=info,tauri_plugin_global_shortcut=info"))

@@ -25,5 +25,7 @@ mod input_hygiene;
 mod round_trip;
 #[path = "cli/snapshots.rs"]
 mod snapshots;
+#[path = "cli/storage.rs"]
+mod storage;
 #[path = "cli/validation.rs"]
 mod validation;

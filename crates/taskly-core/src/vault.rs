@@ -11,6 +11,7 @@
 pub mod credentials;
 pub mod db;
 pub mod faults;
+pub mod log_file;
 pub mod recovery;
 
 use std::sync::Arc;

@@ -85,6 +85,11 @@ pub enum StoreFailure {
     Locked(String),
     /// Anything else.
     Failed(String),
+    /// The entry is there but what it holds is not a key we could have written (not UTF-8, or
+    /// failing the input rules): damaged or changed outside Taskly. Reading treats it as a
+    /// missing secret, whose advice (re-enter the key) is the one that helps; "try again" would
+    /// fail the same way forever.
+    Unreadable(String),
 }
 
 /// The smallest interface to a credential store. Implementations block.
@@ -148,10 +153,23 @@ impl CredentialStore for KeyringStore {
 
     fn read(&self, entry: &str) -> Result<Option<ApiKey>, StoreFailure> {
         match self.entry(entry, None)?.get_password() {
-            Ok(stored) => ApiKey::from_stored(stored)
-                .map(Some)
-                .map_err(|_| StoreFailure::Failed("the stored secret is not a valid key".into())),
+            Ok(stored) => ApiKey::from_stored(stored).map(Some).map_err(|_| {
+                StoreFailure::Unreadable("the stored secret is not a valid key".into())
+            }),
             Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::BadEncoding(mut bytes)) => {
+                // The error carries the stored bytes: wipe them rather than leave them behind.
+                zeroize::Zeroize::zeroize(&mut bytes);
+                Err(StoreFailure::Unreadable(
+                    "the stored secret is not readable text".into(),
+                ))
+            }
+            Err(keyring_core::Error::BadDataFormat(mut bytes, _)) => {
+                zeroize::Zeroize::zeroize(&mut bytes);
+                Err(StoreFailure::Unreadable(
+                    "the stored secret is not readable text".into(),
+                ))
+            }
             Err(e) => Err(map_failure(self.kind, e)),
         }
     }
@@ -371,10 +389,20 @@ impl Credentials {
             .await
     }
 
-    /// Reads `entry`.
+    /// Reads `entry`. An entry whose content is not a valid key reads as `None` (see
+    /// [`StoreFailure::Unreadable`]): callers then report the secret as missing, with "re-enter
+    /// the key" as the action, and an add's read-back as "the store did not keep the key".
     pub async fn read(&self, entry: String) -> Result<Option<ApiKey>> {
         let store = self.store.clone();
-        self.call(move || store.read(&entry)).await
+        let kind = self.store.kind();
+        match bounded(kind, self.timeout, move || store.read(&entry)).await? {
+            Ok(found) => Ok(found),
+            Err(StoreFailure::Unreadable(detail)) => {
+                tracing::warn!(%detail, "a stored secret cannot be used; reporting it as missing");
+                Ok(None)
+            }
+            Err(failure) => Err(to_error(kind, failure)),
+        }
     }
 
     /// Deletes `entry`; `false` if it was not there.
@@ -425,7 +453,9 @@ fn to_error(store: StoreKind, failure: StoreFailure) -> Error {
     match failure {
         StoreFailure::Unavailable(detail) => Error::CredentialStoreUnavailable { store, detail },
         StoreFailure::Locked(detail) => Error::CredentialStoreLocked { store, detail },
-        StoreFailure::Failed(detail) => Error::CredentialStoreFailed { store, detail },
+        StoreFailure::Failed(detail) | StoreFailure::Unreadable(detail) => {
+            Error::CredentialStoreFailed { store, detail }
+        }
     }
 }
 

@@ -3,6 +3,11 @@
 //! WAL, foreign keys and a busy timeout; files readable by the user only; migrations are only
 //! ever added (`migrations/NNNN_*.sql`, tracked in `PRAGMA user_version`). A database from a
 //! newer Taskly or a file that is not ours is refused and left untouched.
+//!
+//! Failures are told apart for the user: a damaged file (`database_corrupt`, kept byte for
+//! byte: we never delete, rename or recreate it), a folder we cannot write (`data_dir_unusable`,
+//! naming the folder), and a file another program keeps locked past the busy timeout
+//! (`database_error` whose message says so and what to do).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -84,6 +89,7 @@ impl Db {
         })
         .await
         .map_err(|e| Error::Internal(format!("database task failed: {e}")))?
+        .map_err(|e| refine(&self.path, e))
     }
 }
 
@@ -101,10 +107,6 @@ fn open_blocking(path: &Path, durability: Durability) -> Result<Connection> {
         create_private_dir(dir)?;
     }
     create_private_file(path)?;
-    let corrupt = |e: &rusqlite::Error| Error::DatabaseCorrupt {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    };
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -121,7 +123,9 @@ fn open_blocking(path: &Path, durability: Durability) -> Result<Connection> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .map_err(|e| corrupt(&e))?;
+        // Not every failure here means a damaged file: a read-only folder (no room for the WAL
+        // index) or a lock also fail this first read, and must not be reported as damage.
+        .map_err(|e| classify(path, e))?;
     if app_id != 0 && app_id != APPLICATION_ID {
         return Err(Error::DatabaseCorrupt {
             path: path.display().to_string(),
@@ -140,7 +144,26 @@ fn open_blocking(path: &Path, durability: Durability) -> Result<Connection> {
             supported: SCHEMA_VERSION,
         });
     }
+    if tables > 0 {
+        // Before anything is written (switching to WAL writes the header, a migration writes
+        // pages): damage found only later would already have been written over. The file is
+        // small (keys and daily counters), so this costs a few milliseconds per start.
+        let verdict: String = conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if verdict != "ok" {
+            return Err(Error::DatabaseCorrupt {
+                path: path.display().to_string(),
+                detail: verdict,
+            });
+        }
+    }
     enable_wal(&conn, path)?;
+    // The WAL and its index take the database file's mode from SQLite; ones left behind by an
+    // older build (or copied in) may be wider.
+    for sidecar in ["-wal", "-shm"] {
+        tighten_file(&sidecar_path(path, sidecar))?;
+    }
     // FULL, not NORMAL: the credential store's deletes are durable at once, so a commit that
     // could be lost at power failure would let recovery delete the secret a row points to.
     let synchronous = if durability == Durability::Full {
@@ -148,9 +171,11 @@ fn open_blocking(path: &Path, durability: Durability) -> Result<Connection> {
     } else {
         "NORMAL"
     };
-    conn.pragma_update(None, "synchronous", synchronous)?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrate(&mut conn, version)?;
+    conn.pragma_update(None, "synchronous", synchronous)
+        .map_err(|e| classify(path, e))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(|e| classify(path, e))?;
+    migrate(&mut conn, version).map_err(|e| refine(path, e))?;
     Ok(conn)
 }
 
@@ -205,37 +230,180 @@ fn classify(path: &Path, err: rusqlite::Error) -> Error {
             detail: err.to_string(),
         },
         Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
-            Error::DataDir {
-                path: path.display().to_string(),
-                detail: err.to_string(),
-            }
+            unwritable(path, &err.to_string())
         }
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => busy(),
         _ => Error::from(err),
     }
 }
 
-/// Creates `dir` (and parents) readable by the user only.
+/// Gives a database failure that reached us as a plain `Error::Database` (rusqlite's errors are
+/// converted by `?` inside the closures, before the path is known) its proper kind. SQLite's
+/// messages for these codes are fixed strings (`sqlite3ErrStr`), so matching them is stable.
+pub(crate) fn refine(path: &Path, err: Error) -> Error {
+    let Error::Database { detail } = &err else {
+        return err;
+    };
+    let lower = detail.to_ascii_lowercase();
+    if lower.contains("database disk image is malformed")
+        || lower.contains("file is not a database")
+    {
+        Error::DatabaseCorrupt {
+            path: path.display().to_string(),
+            detail: detail.clone(),
+        }
+    } else if lower.contains("database is locked")
+        || lower.contains("database table is locked")
+        || lower.contains("database is busy")
+    {
+        busy()
+    } else if lower.contains("readonly database")
+        || lower.contains("unable to open database file")
+        || lower.contains("access permission denied")
+    {
+        unwritable(path, detail)
+    } else {
+        err
+    }
+}
+
+/// Another program held the file past [`BUSY_TIMEOUT`].
+fn busy() -> Error {
+    Error::Database {
+        detail: format!(
+            "another program kept it locked for more than {} s (a Taskly window or `taskly` \
+             command still running, or a backup or sync tool holding taskly.db); close it or \
+             wait for it to finish",
+            BUSY_TIMEOUT.as_secs()
+        ),
+    }
+}
+
+/// The folder (not the file) is what the user has to fix, so the error names the folder.
+fn unwritable(path: &Path, detail: &str) -> Error {
+    let folder = path.parent().unwrap_or(path);
+    Error::DataDir {
+        path: folder.display().to_string(),
+        detail: format!("Taskly cannot write its database there ({detail})"),
+    }
+}
+
+fn sidecar_path(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Creates `dir` (and parents) readable by the user only, and makes an existing `dir` private.
+///
+/// The mode is set explicitly after creating, so the process's umask plays no part. An existing
+/// folder that others can read or enter is tightened to `0700` (with a warning in the log) rather
+/// than refused: the folder is Taskly's own, a wider mode there comes from an older build, a
+/// copy or a restore, and tightening only takes access away from other users, never from the
+/// user. A folder that is shared on purpose (sticky bit, like `/tmp`), or that we cannot
+/// change (another user's), is refused instead: tightening it would break it for others.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     let fail = |e: std::io::Error| Error::DataDir {
         path: dir.display().to_string(),
         detail: e.to_string(),
     };
+    let existed = dir.is_dir();
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(fail)
+    builder.create(dir).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir).map_err(fail)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            if mode & 0o1000 != 0 {
+                return Err(Error::DataDir {
+                    path: dir.display().to_string(),
+                    detail: "it is a folder shared with other users (sticky bit); choose a \
+                             private folder"
+                        .into(),
+                });
+            }
+            // Only group and other bits go: the user's own bits are theirs to set.
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700)).map_err(
+                |e| Error::DataDir {
+                    path: dir.display().to_string(),
+                    detail: format!(
+                        "other users can open it ({:o}) and it could not be made private: {e}",
+                        mode & 0o777
+                    ),
+                },
+            )?;
+            if existed {
+                tracing::warn!(
+                    folder = %dir.display(),
+                    was = format_args!("{:o}", mode & 0o777),
+                    "the data folder was readable by other users; made it private (0700)"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = existed;
+    Ok(())
 }
 
-fn create_private_file(path: &Path) -> Result<()> {
+/// Creates `path` if needed and makes it readable and writable by the user only (`0600`, set
+/// explicitly so the umask plays no part; a wider existing file is tightened and logged).
+/// Never truncates or writes: an existing database is left byte for byte as it was.
+pub fn create_private_file(path: &Path) -> Result<()> {
+    let fail = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            unwritable(path, &e.to_string())
+        }
+        _ => Error::DataDir {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        },
+    };
     let mut options = std::fs::OpenOptions::new();
     options.create(true).append(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map(drop).map_err(|e| Error::DataDir {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    })
+    let file = options.open(path).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata().map_err(fail)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(mode & 0o600))
+                .map_err(fail)?;
+            tracing::warn!(file = %path.display(), was = format_args!("{mode:o}"), "a data file was readable by other users; made it private (0600)");
+        }
+    }
+    drop(file);
+    Ok(())
+}
+
+/// Makes an existing file private (`0600`); a missing one is fine.
+fn tighten_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return Ok(());
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_file() && mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o600)).map_err(
+                |e| Error::DataDir {
+                    path: path.display().to_string(),
+                    detail: e.to_string(),
+                },
+            )?;
+            tracing::warn!(file = %path.display(), was = format_args!("{mode:o}"), "a data file was readable by other users; made it private (0600)");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 #[cfg(test)]
