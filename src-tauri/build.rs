@@ -20,6 +20,9 @@ fn main() {
             "chat_start",
             "chat_cancel",
             "open_external",
+            "check_for_updates",
+            "download_update",
+            "install_update",
         ]));
     if let Err(err) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {err:#}");

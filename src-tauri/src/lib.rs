@@ -10,6 +10,7 @@ mod forms;
 mod logging;
 mod shortcut;
 mod state;
+pub mod updates;
 
 use tauri::Manager;
 
@@ -33,6 +34,10 @@ fn apply_theme(app: &tauri::AppHandle) {
 #[allow(clippy::print_stderr)] // nothing else can report a failure to start the window
 pub fn run() {
     let _log_guard = logging::init();
+    let update_policy = updates::Policy::from_env();
+    let mut context = tauri::generate_context!("../tauri.conf.json");
+    // TASKLY_UPDATE_ENDPOINT replaces the configured endpoints before the updater reads them.
+    update_policy.apply(&mut context.config_mut().plugins.0);
     let builder = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch brings the running window forward instead of opening another.
@@ -45,6 +50,8 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(shortcut::plugin())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updates::Updates::new(update_policy))
         .setup(|app| {
             let state = tauri::async_runtime::block_on(state::AppState::open());
             app.manage(state);
@@ -68,8 +75,11 @@ pub fn run() {
             commands::app::open_external,
             commands::chat::chat_start,
             commands::chat::chat_cancel,
+            commands::updates::check_for_updates,
+            commands::updates::download_update,
+            commands::updates::install_update,
         ]);
-    if let Err(err) = builder.run(tauri::generate_context!("../tauri.conf.json")) {
+    if let Err(err) = builder.run(context) {
         tracing::error!(error = %err, "the app stopped with an error");
         eprintln!("Taskly Desktop could not start: {err}");
         std::process::exit(1);
