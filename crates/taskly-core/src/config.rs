@@ -1,8 +1,10 @@
 //! Configuration from the environment, for development, tests and managed machines.
 //!
 //! `TASKLY_DATA_DIR`, `TASKLY_ACCOUNT`, `TASKLY_CREDENTIAL_STORE`, `TASKLY_<PROVIDER>_BASE_URL`,
-//! `TASKLY_CREDENTIAL_TIMEOUT_MS` and `TASKLY_HTTP_TIMEOUT_MS`. Everything has a sensible default,
-//! so a user never has to set any of them.
+//! `TASKLY_CREDENTIAL_TIMEOUT_MS`, `TASKLY_HTTP_TIMEOUT_MS`, and for chat `TASKLY_PROXY_URL`,
+//! `TASKLY_PROXY_TOKEN`, `TASKLY_FIRST_BYTE_TIMEOUT_MS`, `TASKLY_IDLE_TIMEOUT_MS`,
+//! `TASKLY_ANSWER_TIMEOUT_MS`, `TASKLY_RETRY_BASE_MS` and `TASKLY_RETRY_MAX_WAIT_MS`. Everything
+//! has a sensible default, so a user never has to set any of them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -64,6 +66,9 @@ pub struct ChatSettings {
     pub first_byte_timeout: Duration,
     /// How long to wait for the next piece of a streamed answer.
     pub idle_timeout: Duration,
+    /// The longest one attempt's answer may take from request to end, however steadily it
+    /// trickles in: an upstream that drips tokens (or usage chunks) forever ends here.
+    pub answer_timeout: Duration,
     /// Retries of rate limits and transient failures (at most 3).
     pub max_retries: u32,
     /// First backoff step; doubled each retry, with jitter.
@@ -79,6 +84,7 @@ impl Default for ChatSettings {
             proxy_token: None,
             first_byte_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(60),
+            answer_timeout: Duration::from_secs(600),
             max_retries: 3,
             retry_base: Duration::from_millis(500),
             retry_max_wait: Duration::from_secs(30),
@@ -159,6 +165,9 @@ impl Config {
         }
         if let Some(ms) = millis("TASKLY_IDLE_TIMEOUT_MS")? {
             config.chat.idle_timeout = ms;
+        }
+        if let Some(ms) = millis("TASKLY_ANSWER_TIMEOUT_MS")? {
+            config.chat.answer_timeout = ms;
         }
         if let Some(ms) = millis("TASKLY_RETRY_BASE_MS")? {
             config.chat.retry_base = ms;

@@ -11,6 +11,8 @@ use reqwest::header::HeaderMap;
 
 use crate::providers::WireFormat;
 use crate::providers::error_body::{self, ProviderErrorBody};
+#[cfg(test)]
+use crate::providers::validate::MAX_ANNOUNCED_WAIT;
 use crate::providers::validate::retry_after;
 use crate::{ApiKey, Error, Upstream};
 
@@ -157,8 +159,10 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
         total += value * unit;
         any = true;
     }
-    (any && number.is_empty() && total.is_finite() && total < 86_400.0)
-        .then(|| Duration::from_secs_f64(total))
+    if !any || !number.is_empty() {
+        return None;
+    }
+    crate::providers::validate::capped_seconds(total)
 }
 
 fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) -> bool {
@@ -284,8 +288,10 @@ mod tests {
         assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_go_duration("1h"), Some(Duration::from_secs(3600)));
-        for bad in ["", "abc", "5", "5x", "99999h"] {
+        for bad in ["", "abc", "5", "5x", "-1s", "1.2.3s"] {
             assert_eq!(parse_go_duration(bad), None, "{bad}");
         }
+        // An absurd reset is capped, not ignored: ignoring it would retry at once.
+        assert_eq!(parse_go_duration("99999h"), Some(MAX_ANNOUNCED_WAIT));
     }
 }

@@ -252,16 +252,12 @@ impl ChatService {
         let max_retries = settings.max_retries.min(3);
         let mut retry = 0;
         loop {
-            match attempt(
-                &decision.endpoint,
-                request,
-                model,
-                tx,
-                settings.first_byte_timeout,
-                settings.idle_timeout,
-            )
-            .await
-            {
+            let limits = Limits {
+                first_token: settings.first_byte_timeout,
+                idle: settings.idle_timeout,
+                answer: settings.answer_timeout,
+            };
+            match attempt(&decision.endpoint, request, model, tx, limits).await {
                 Ok(done) => return Ok(done),
                 Err((err, streamed)) => {
                     if streamed || !err.is_transient() || retry >= max_retries {
@@ -288,23 +284,57 @@ impl ChatService {
     }
 }
 
+/// The most answer text one request gathers, in bytes: far beyond any model's longest answer,
+/// and a bound on what an upstream that never stops can make us hold.
+pub const MAX_ANSWER_BYTES: usize = 4 << 20;
+
+/// How long one attempt may wait, in each phase.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// From sending the request to the first text: headers and first token together.
+    first_token: Duration,
+    /// Between two pieces once text has arrived.
+    idle: Duration,
+    /// From sending the request to the end of the answer.
+    answer: Duration,
+}
+
 /// One request to the upstream, streamed to `tx`. The `bool` says whether text was delivered.
 async fn attempt(
     endpoint: &Endpoint,
     request: &ChatRequest,
     model: &str,
     tx: &mpsc::Sender<Result<ChatEvent>>,
-    first_byte: Duration,
-    idle: Duration,
+    limits: Limits,
 ) -> std::result::Result<Attempt, (Error, bool)> {
     let upstream = endpoint.upstream;
+    let started = tokio::time::Instant::now();
+    // One deadline for headers and first token, so an upstream that sends its headers and then
+    // nothing waits out one first-byte timeout, not two.
+    let first_token_by = started + limits.first_token;
+    let answer_by = started + limits.answer;
     let model_name = match upstream {
         Upstream::Taskly => format!("{}/{model}", request.provider.as_str()),
         Upstream::Provider(_) => model.to_owned(),
     };
-    let mut stream = upstream::open(endpoint, request, &model_name)
-        .await
-        .map_err(|e| (e, false))?;
+    let mut stream = match tokio::time::timeout_at(
+        first_token_by.min(answer_by),
+        upstream::open(endpoint, request, &model_name),
+    )
+    .await
+    {
+        Ok(opened) => opened.map_err(|e| (e, false))?,
+        Err(_) => {
+            return Err((
+                Error::UpstreamTimeout {
+                    upstream,
+                    phase: "response",
+                    after: limits.first_token.min(limits.answer),
+                },
+                false,
+            ));
+        }
+    };
     let mut partial = String::new();
     let mut usage: Option<TokenUsage> = None;
     let mut finish: Option<Option<String>> = None;
@@ -314,32 +344,39 @@ async fn attempt(
         partial: partial.clone(),
     };
     loop {
-        let wait = if partial.is_empty() { first_byte } else { idle };
-        let phase = if partial.is_empty() {
-            "first token"
+        let phase_by = if partial.is_empty() {
+            first_token_by
         } else {
-            "next token"
+            tokio::time::Instant::now() + limits.idle
         };
-        let next = match tokio::time::timeout(wait, stream.next()).await {
+        let by = phase_by.min(answer_by);
+        let next = match tokio::time::timeout_at(by, stream.next()).await {
             Ok(next) => next,
             Err(_) if partial.is_empty() => {
+                let (phase, after) = if by == answer_by {
+                    ("whole answer", limits.answer)
+                } else {
+                    ("first token", limits.first_token)
+                };
                 return Err((
                     Error::UpstreamTimeout {
                         upstream,
                         phase,
-                        after: wait,
+                        after,
                     },
                     false,
                 ));
             }
             Err(_) => {
-                return Err((
-                    cut(
-                        &partial,
-                        format!("nothing arrived for {} s", wait.as_secs()),
-                    ),
-                    true,
-                ));
+                let detail = if by == answer_by {
+                    format!(
+                        "the answer took longer than {} s",
+                        limits.answer.as_secs_f32()
+                    )
+                } else {
+                    format!("nothing arrived for {} s", limits.idle.as_secs_f32())
+                };
+                return Err((cut(&partial, detail), true));
             }
         };
         match next {
@@ -371,6 +408,13 @@ async fn attempt(
                 return Err((cut(&partial, err.code_text()), true));
             }
             Some(Ok(Decoded::Delta(text))) => {
+                if partial.len() + text.len() > MAX_ANSWER_BYTES {
+                    let detail = format!(
+                        "the answer grew past {} MiB, more than any model writes",
+                        MAX_ANSWER_BYTES >> 20
+                    );
+                    return Err((cut(&partial, detail), !partial.is_empty()));
+                }
                 partial.push_str(&text);
                 if tx.send(Ok(ChatEvent::Delta { text })).await.is_err() {
                     return Err((Error::Cancelled, true));

@@ -170,6 +170,71 @@ impl SseDecoder {
     }
 }
 
+/// The same bounds as [`SseDecoder`], checked on raw bytes for a stream that someone else's
+/// decoder reads (async-openai's buffers a line, and an event's data, without any limit).
+///
+/// It counts every byte of a line (field name included) towards its event, so it refuses
+/// whatever the decoder would refuse, and stays failed after the first refusal.
+#[derive(Debug, Default)]
+pub struct SseLimits {
+    /// Bytes of the current line so far.
+    line: usize,
+    /// Bytes of the current event's lines so far.
+    event: usize,
+    /// The last byte was `\r`, so a `\n` next ends nothing new.
+    after_cr: bool,
+    failed: Option<DecodeError>,
+}
+
+impl SseLimits {
+    /// Limits at the start of a stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks the next chunk: `Err` as soon as a line or an event passes its limit.
+    pub fn check(&mut self, bytes: &[u8]) -> Result<(), DecodeError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        for &byte in bytes {
+            let after_cr = std::mem::take(&mut self.after_cr);
+            match byte {
+                b'\n' if after_cr => {}
+                b'\n' | b'\r' => {
+                    self.after_cr = byte == b'\r';
+                    if self.line == 0 {
+                        // A blank line ends the event.
+                        self.event = 0;
+                    }
+                    self.line = 0;
+                }
+                _ => {
+                    self.line += 1;
+                    self.event += 1;
+                    if self.line > MAX_LINE_BYTES {
+                        return Err(self.fail(format!(
+                            "a server-sent events line is longer than {MAX_LINE_BYTES} bytes"
+                        )));
+                    }
+                    if self.event > MAX_EVENT_BYTES {
+                        return Err(self.fail(format!(
+                            "a server-sent event is larger than {MAX_EVENT_BYTES} bytes"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, message: String) -> DecodeError {
+        let error = DecodeError(message);
+        self.failed = Some(error.clone());
+        error
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

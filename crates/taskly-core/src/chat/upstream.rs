@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ use futures::stream::{BoxStream, StreamExt};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use crate::chat::failure::{MAX_ERROR_BODY, classify_status, classify_transport};
-use crate::chat::sse::SseDecoder;
+use crate::chat::sse::{SseDecoder, SseLimits};
 use crate::chat::{ChatRequest, Decoded, Role, anthropic, gemini};
 use crate::providers::WireFormat;
 use crate::providers::base_url::BaseUrl;
@@ -91,9 +91,11 @@ async fn open_openai(
         headers: endpoint.headers.clone(),
         no_key: secrecy::SecretString::from(String::new()),
     };
+    let refused = Arc::new(OnceLock::new());
     let send = GuardedSend {
         endpoint: Arc::new(endpoint.clone()),
         model: model.to_owned(),
+        refused: refused.clone(),
     };
     // `build` with our pooled client: `with_config` would create (and load root certificates
     // into) a fresh reqwest client on every request.
@@ -132,7 +134,15 @@ async fn open_openai(
                     }
                     out
                 }
-                Err(e) => vec![Err(from_openai(upstream, e))],
+                // A stream our limits stopped reaches us only as "the event stream broke":
+                // say what really happened.
+                Err(e) => vec![Err(match refused.get() {
+                    Some(detail) => Error::BadResponse {
+                        upstream,
+                        detail: detail.clone(),
+                    },
+                    None => from_openai(upstream, e),
+                })],
             };
             futures::stream::iter(pieces)
         })
@@ -221,6 +231,8 @@ impl async_openai::config::Config for EndpointConfig {
 struct GuardedSend {
     endpoint: Arc<Endpoint>,
     model: String,
+    /// Why [`bounded`] stopped the answer, if it did.
+    refused: Arc<OnceLock<String>>,
 }
 
 impl tower::Service<HttpRequestFactory> for GuardedSend {
@@ -235,11 +247,36 @@ impl tower::Service<HttpRequestFactory> for GuardedSend {
     fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
         let endpoint = self.endpoint.clone();
         let model = self.model.clone();
+        let refused = self.refused.clone();
         Box::pin(async move {
             let request = factory.build().await?;
-            send(&endpoint, request, &model).await.map_err(boxed)
+            let response = send(&endpoint, request, &model).await.map_err(boxed)?;
+            Ok(bounded(response, refused))
         })
     }
+}
+
+/// The answer with its body checked against the SSE limits as it arrives: async-openai's event
+/// decoder would otherwise buffer an endless line (or event) until memory runs out.
+fn bounded(response: reqwest::Response, refused: Arc<OnceLock<String>>) -> reqwest::Response {
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let mut limits = SseLimits::new();
+    let body = response.bytes_stream().map(move |chunk| {
+        let chunk = chunk.map_err(|e| -> BoxError { Box::new(e) })?;
+        if let Err(e) = limits.check(&chunk) {
+            let _ = refused.set(e.0.clone());
+            return Err(Box::new(e) as BoxError);
+        }
+        Ok(chunk)
+    });
+    let mut bounded = http::Response::new(reqwest::Body::wrap_stream(body));
+    *bounded.status_mut() = status;
+    *bounded.version_mut() = version;
+    *bounded.headers_mut() = headers;
+    reqwest::Response::from(bounded)
 }
 
 /// Sends one request to the endpoint, guarded as described on [`GuardedSend`].

@@ -99,7 +99,7 @@ pub fn parse(wire: WireFormat, body: &[u8], presented: Option<&ApiKey>) -> Provi
 /// `"37s"` or `"1.5s"` → a duration (Google's `Duration` JSON form).
 fn parse_seconds(text: &str) -> Option<Duration> {
     let secs: f64 = text.trim().strip_suffix('s')?.parse().ok()?;
-    (secs.is_finite() && (0.0..86_400.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+    crate::providers::validate::capped_seconds(secs)
 }
 
 fn looks_like_html(text: &str) -> bool {

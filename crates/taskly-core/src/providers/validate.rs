@@ -202,8 +202,18 @@ fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) ->
 /// `Retry-After` in seconds (the HTTP-date form is rare for APIs and ignored).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let secs: f64 = value.parse().ok()?;
-    (secs.is_finite() && (0.0..86_400.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+    capped_seconds(value.parse().ok()?)
+}
+
+/// The longest wait an upstream can announce; anything longer (`Retry-After: 1e12`) counts as
+/// this, which is still far beyond what a request sits through, so it ends the retries at once.
+pub const MAX_ANNOUNCED_WAIT: Duration = Duration::from_secs(86_400);
+
+/// A number of seconds an upstream asked us to wait, capped at [`MAX_ANNOUNCED_WAIT`] (infinity
+/// included); `None` for a negative number or NaN.
+pub fn capped_seconds(secs: f64) -> Option<Duration> {
+    (!secs.is_nan() && secs >= 0.0)
+        .then(|| Duration::from_secs_f64(secs.min(MAX_ANNOUNCED_WAIT.as_secs_f64())))
 }
 
 fn parse_models(kind: ModelList, body: &[u8]) -> Option<Vec<String>> {

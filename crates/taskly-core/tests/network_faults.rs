@@ -1,0 +1,422 @@
+//! Network and provider faults, in-process against loopback servers: each ends in its typed
+//! error within its timeout, and the elapsed time is asserted against the configured bounds.
+//!
+//! The rule for time: one attempt waits at most `first_byte_timeout` for its headers and first
+//! token together, then at most `idle_timeout` between two pieces, and at most
+//! `answer_timeout` from request to end however steadily the answer trickles in. Failures
+//! before any text are retried at most 3 times (backoff from `retry_base`, `Retry-After`
+//! honoured up to `retry_max_wait`); failures after text are not retried and keep the text.
+#![allow(clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use taskly_core::chat::run::{ChatEvent, ChatService};
+use taskly_core::chat::{ChatRequest, Message, Role};
+use taskly_core::vault::credentials::{KeyringStore, StoreKind};
+use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId, Vault};
+use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const KEY: &str = "sk-proj-faultFaultFault0123456789abcdWXYZ";
+
+const FIRST_BYTE: Duration = Duration::from_millis(400);
+const IDLE: Duration = Duration::from_millis(400);
+const ANSWER: Duration = Duration::from_millis(1500);
+const RETRY_BASE: Duration = Duration::from_millis(20);
+const RETRY_MAX_WAIT: Duration = Duration::from_secs(2);
+/// Room for scheduling on a busy machine, on top of every bound.
+const SLACK: Duration = Duration::from_millis(1500);
+/// The most the three backoffs add up to: 20 + 40 + 80 ms, +25 % jitter.
+const BACKOFFS: Duration = Duration::from_millis(175);
+
+struct Run {
+    events: Vec<ChatEvent>,
+    error: Option<Error>,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn retries(&self) -> Vec<u64> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ChatEvent::Retrying { wait_ms, .. } => Some(*wait_ms),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn text(&self) -> String {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ChatEvent::Delta { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn error(&self) -> &Error {
+        self.error.as_ref().expect("the request failed")
+    }
+
+    fn within(&self, bound: Duration) {
+        assert!(
+            self.elapsed <= bound + SLACK,
+            "took {:?}, bound {bound:?} (+{SLACK:?}): {:?}",
+            self.elapsed,
+            self.error
+        );
+    }
+}
+
+/// A vault whose one OpenAI key points at `base`, and a chat service over it.
+async fn service(dir: &tempfile::TempDir, base: &str) -> Arc<ChatService> {
+    let mut config = Config::new(dir.path());
+    config.chat.first_byte_timeout = FIRST_BYTE;
+    config.chat.idle_timeout = IDLE;
+    config.chat.answer_timeout = ANSWER;
+    config.chat.retry_base = RETRY_BASE;
+    config.chat.retry_max_wait = RETRY_MAX_WAIT;
+    // No Taskly: a failing key must end in its own error, never quietly somewhere else.
+    config.chat.proxy_url = "http://127.0.0.1:9/v1".into();
+    let store = Arc::new(KeyringStore::new(
+        StoreKind::Mock,
+        keyring_core::mock::Store::new().expect("mock"),
+    ));
+    let vault = Arc::new(
+        Vault::open_with_store(config, store)
+            .await
+            .expect("vault"),
+    );
+    vault
+        .add(NewKey {
+            provider: ProviderId::Openai,
+            label: None,
+            base_url: Some(base.to_owned()),
+            secret: ApiKey::parse(KEY).expect("key"),
+            verify: false,
+            enable: true,
+        })
+        .await
+        .expect("added");
+    Arc::new(ChatService::new(vault))
+}
+
+async fn fake() -> FakeAi {
+    FakeAi::start(FakeAiConfig {
+        provider_keys: vec![KEY.into()],
+        ..FakeAiConfig::default()
+    })
+    .await
+    .expect("fake")
+}
+
+async fn chat(service: &Arc<ChatService>) -> Run {
+    let started = Instant::now();
+    let mut stream = service.start(ChatRequest {
+        provider: ProviderId::Openai,
+        model: None,
+        messages: vec![Message {
+            role: Role::User,
+            content: "tell me something".into(),
+        }],
+        max_tokens: None,
+    });
+    let mut events = Vec::new();
+    let mut error = None;
+    // A hard stop far beyond every bound, so a broken timeout fails the test instead of hanging it.
+    let deadline = tokio::time::sleep(Duration::from_secs(30));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = stream.next() => match next {
+                Some(Ok(event)) => events.push(event),
+                Some(Err(e)) => error = Some(e),
+                None => break,
+            },
+            () = &mut deadline => panic!("the request never ended: {events:?}"),
+        }
+    }
+    Run {
+        events,
+        error,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// A fault on every OpenAI chat request, however many.
+fn always(fault: Fault) -> ScriptedFault {
+    ScriptedFault::new(fault)
+        .for_flavor(Flavor::OpenAi)
+        .on_path("chat")
+        .times(u32::MAX)
+}
+
+fn chat_requests(fake: &FakeAi) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.path.contains("chat"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_refused_is_a_network_error_after_bounded_retries() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &format!("http://127.0.0.1:{port}/v1")).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::NetworkError { host, .. } if host == "127.0.0.1"),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(run.retries().len(), 3);
+    run.within(BACKOFFS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_mid_stream_keeps_the_partial_answer() {
+    // A raw server: headers and two pieces of a chunked SSE answer, then a TCP reset.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut buf = vec![0u8; 64 * 1024];
+        let _ = socket.read(&mut buf).await;
+        let piece = |text: &str| {
+            let event = format!(
+                "data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}},\"finish_reason\":null}}]}}\n\n"
+            );
+            format!("{:x}\r\n{event}\r\n", event.len())
+        };
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+        let all = format!("{head}{}{}", piece("Hello"), piece(" world"));
+        socket.write_all(all.as_bytes()).await.expect("write");
+        socket.flush().await.expect("flush");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        socket.set_zero_linger().expect("linger");
+        drop(socket);
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &format!("http://127.0.0.1:{port}/v1")).await;
+    let run = chat(&service).await;
+    server.await.expect("server");
+    assert!(
+        matches!(run.error(), Error::StreamCut { partial, .. } if partial == "Hello world"),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(run.text(), "Hello world");
+    assert!(run.retries().is_empty(), "text had arrived: no retry");
+    run.within(Duration::from_millis(100));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_drip_that_never_ends_is_cut_at_the_answer_timeout() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::DripForever(Duration::from_millis(100))));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::StreamCut { detail, partial, .. }
+            if detail.contains("longer than") && partial.starts_with("Echo:Echo:")),
+        "{:?}",
+        run.error
+    );
+    assert!(run.retries().is_empty());
+    assert!(run.elapsed >= ANSWER, "{:?}", run.elapsed);
+    run.within(ANSWER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alives_without_text_end_in_a_first_token_timeout() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::KeepAliveForever(Duration::from_millis(50))));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(
+            run.error(),
+            Error::UpstreamTimeout {
+                phase: "first token",
+                ..
+            }
+        ),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(run.retries().len(), 3);
+    assert_eq!(chat_requests(&fake), 4);
+    run.within(FIRST_BYTE * 4 + BACKOFFS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hang_before_the_headers_ends_in_a_timeout() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::Hang));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(
+            run.error(),
+            Error::UpstreamTimeout {
+                phase: "response",
+                ..
+            }
+        ),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(chat_requests(&fake), 4);
+    assert!(run.elapsed >= FIRST_BYTE * 4);
+    run.within(FIRST_BYTE * 4 + BACKOFFS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_then_silence_waits_one_first_byte_timeout_not_two() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::HangAfterHeaders));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::UpstreamTimeout { .. }),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(chat_requests(&fake), 4);
+    // Four attempts of one first-byte timeout each; with headers and first token timed
+    // separately this was eight.
+    assert!(
+        run.elapsed < FIRST_BYTE * 6,
+        "{:?}: headers and first token share one deadline",
+        run.elapsed
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hang_mid_stream_ends_at_the_idle_timeout_with_the_text() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::StallAfter(3)));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::StreamCut { detail, partial, .. }
+            if detail.contains("nothing arrived") && partial.starts_with("Echo:")),
+        "{:?}",
+        run.error
+    );
+    assert!(run.retries().is_empty());
+    assert!(run.elapsed >= IDLE);
+    run.within(IDLE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_honours_retry_after_then_ends_rate_limited() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::RateLimited {
+        retry_after_secs: 1,
+    }));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(1)),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(run.retries(), [1000, 1000, 1000], "Retry-After honoured");
+    assert_eq!(chat_requests(&fake), 4, "at most 3 retries");
+    assert!(run.elapsed >= Duration::from_secs(3));
+    run.within(Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_retry_after_is_capped_and_ends_the_request_at_once() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::RateLimited {
+        retry_after_secs: 1_000_000_000_000,
+    }));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(86_400)),
+        "{:?}",
+        run.error
+    );
+    assert!(run.retries().is_empty(), "longer than retry_max_wait: no wait");
+    assert_eq!(chat_requests(&fake), 1);
+    run.within(Duration::ZERO);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_burst_is_retried_a_bounded_number_of_times() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::ServerError));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::UpstreamOutage { status: 500, .. }),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(run.retries().len(), 3);
+    assert_eq!(chat_requests(&fake), 4);
+    run.within(BACKOFFS);
+
+    // A shorter burst is ridden out.
+    fake.clear_faults();
+    fake.push_fault(always(Fault::Unavailable).times(2));
+    let run = chat(&service).await;
+    assert!(run.error.is_none(), "{:?}", run.error);
+    assert_eq!(run.retries().len(), 2);
+    assert!(run.text().starts_with("Echo:"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_streamed_line_is_refused_at_the_limit() {
+    let fake = fake().await;
+    // One SSE line of 256 MiB: the answer's first event, padded.
+    fake.push_fault(always(Fault::HugeBody(256 << 20)));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::BadResponse { detail, .. } if detail.contains("longer than 1048576 bytes")),
+        "{:?}",
+        run.error
+    );
+    assert!(run.retries().is_empty(), "a broken answer is not retried");
+    run.within(Duration::from_millis(500));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_error_body_is_read_only_up_to_the_limit() {
+    let fake = fake().await;
+    fake.push_fault(always(Fault::HugeErrorBody(256 << 20)));
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&service).await;
+    assert!(
+        matches!(run.error(), Error::UpstreamOutage { status: 500, detail, .. } if detail.chars().count() <= 301),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(chat_requests(&fake), 4);
+    // Four bodies of 256 MiB would take seconds to read; 64 KiB each does not.
+    run.within(BACKOFFS + Duration::from_millis(500));
+}
