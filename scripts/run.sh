@@ -30,6 +30,8 @@ if [ -z "${TASKLY_PROXY_URL:-}" ]; then
   demo_key="sk-proj-DemoDemoDemo0123456789abcdefDEMO"
   start_private_keyring "$work/keyring"
   export TASKLY_DATA_DIR="$work/data" TASKLY_DEMO=1 TASKLY_PROXY_TOKEN=demo-taskly-token
+  # The demo never asks releases.taskly.chat for updates, unless TASKLY_UPDATE_ENDPOINT is set on purpose.
+  [ -n "${TASKLY_UPDATE_ENDPOINT:-}" ] || export TASKLY_UPDATE_CHECK=off
   "$bin/taskly-fake-ai" --key "$demo_key" --proxy-token demo-taskly-token --chunk-delay-ms 40 \
     --url-file "$work/fake-url" >/dev/null &
   pids+=($!)

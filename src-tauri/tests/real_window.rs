@@ -316,6 +316,8 @@ async fn the_whole_flow(theme: &str) {
         .env("RUST_LOG", "trace")
         .env("TASKLY_THEME", theme)
         .env("NO_PROXY", "127.0.0.1,localhost")
+        // No update check from tests: nothing may leave this machine.
+        .env("TASKLY_UPDATE_CHECK", "off")
         .envs(keyring.envs())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
