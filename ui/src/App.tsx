@@ -15,6 +15,7 @@ import { GearIcon, KeyIcon, LogoMark, RouteIcon, ShieldIcon, SparkIcon } from '.
 import { Palette } from './components/palette/Palette';
 import { RouteBadge } from './components/palette/TurnView';
 import { SettingsDialog } from './components/SettingsDialog';
+import { UpdatesProvider } from './components/updates/UpdatesProvider';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 export const MOD = isMac ? '⌘' : 'Ctrl';
@@ -24,7 +25,9 @@ export function App({ api }: { api: TasklyApi }) {
     <DataProvider api={api}>
       <ToastProvider>
         <ChatProvider>
-          <Shell />
+          <UpdatesProvider>
+            <Shell />
+          </UpdatesProvider>
         </ChatProvider>
       </ToastProvider>
     </DataProvider>

@@ -9,6 +9,7 @@ import { CloseIcon, KeyIcon, ShieldIcon } from './Icons';
 import { AddKeyForm } from './keys/AddKeyForm';
 import { KeyList } from './keys/KeyList';
 import { PrivacyPanel } from './PrivacyPanel';
+import { AboutUpdates } from './updates/AboutUpdates';
 
 interface Props {
   open: boolean;
@@ -87,6 +88,7 @@ export function SettingsDialog({ open, request, onOpenChange }: Props) {
             <span>Taskly Desktop {appInfo?.version ?? ''}</span>
             <span aria-hidden="true">·</span>
             <span>Keys in {appInfo?.credentialStore ?? 'the system credential store'}</span>
+            <AboutUpdates />
           </footer>
         </Dialog.Content>
       </Dialog.Portal>

@@ -14,6 +14,7 @@ import { useData } from '../../state/data';
 import { useNav } from '../../state/nav';
 import { CloseIcon, GearIcon, SendIcon, SparkIcon, StopIcon, TrashIcon } from '../Icons';
 import { Select } from '../Select';
+import { useUpdates } from '../updates/UpdatesProvider';
 import { preloadMarkdown } from './lazyMarkdown';
 import { RouteBadge, TurnView } from './TurnView';
 
@@ -35,6 +36,7 @@ export function Palette({ open, onOpenChange, focusSignal }: Props) {
   const { keys, providers } = useData();
   const chat = useChat();
   const nav = useNav();
+  const updates = useUpdates();
   const uid = useId();
   const [text, setText] = useState('');
   const [active, setActive] = useState('ask');
@@ -111,6 +113,19 @@ export function Palette({ open, onOpenChange, focusSignal }: Props) {
       keywords: ['privacy', 'fallback', 'taskly', 'route'],
       run: () => nav.openSettings({ tab: 'privacy' }),
     },
+    ...(updates
+      ? [
+        {
+          value: 'updates',
+          label: 'Check for updates',
+          keywords: ['update', 'upgrade', 'version', 'new'],
+          run: () => {
+            onOpenChange(false);
+            updates.checkNow();
+          },
+        },
+      ]
+      : []),
     ...providers
       .filter((p) => p.id !== provider)
       .map((p) => ({
