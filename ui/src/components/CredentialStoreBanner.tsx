@@ -1,5 +1,7 @@
 /** A prominent banner when the OS credential store does not work: keys cannot be saved or used. */
+import { docsUrl } from '../lib/docs';
 import { useData } from '../state/data';
+import { ExternalLink } from './ExternalLink';
 import { LockIcon } from './Icons';
 
 export function CredentialStoreBanner() {
@@ -14,6 +16,9 @@ export function CredentialStoreBanner() {
         <p>
           Personal keys cannot be saved or used until it works. Taskly Desktop never keeps keys anywhere else, such as in
           plain files.
+        </p>
+        <p>
+          <ExternalLink href={docsUrl('troubleshooting', 'credential-store')}>How to fix this, step by step</ExternalLink>
         </p>
       </div>
       <button type="button" className="button button-small" onClick={() => void reload()}>

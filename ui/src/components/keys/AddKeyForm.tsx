@@ -7,10 +7,12 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import type { ProviderId, ProviderSpec } from '../../bindings/core';
 import { toErrorPayload } from '../../ipc/errors';
 import { baseUrlProblem, keyProblem, labelProblem, prefixWarning, trimKey } from '../../lib/keyHygiene';
+import { providerGuideUrl } from '../../lib/docs';
 import { withArticle } from '../../lib/format';
 import { useData } from '../../state/data';
 import { ExternalLink } from '../ExternalLink';
 import { PlusIcon, Spinner } from '../Icons';
+import '../../styles/guidance.css';
 import { Select } from '../Select';
 import { SecretInput } from './SecretInput';
 import { SaveOutcome, type SaveState } from './SaveOutcome';
@@ -165,11 +167,16 @@ export function AddKeyForm() {
         />
         <p className="field-hint provider-hint" id={fieldIds.providerHint}>
           <span>{prefixHint(spec)}</span>
-          {spec.key_page ? (
-            <ExternalLink href={spec.key_page} className="link">
-              Get {withArticle(spec.name)} key
+          <span className="provider-links">
+            {spec.key_page ? (
+              <ExternalLink href={spec.key_page} className="link">
+                Get {withArticle(spec.name)} key
+              </ExternalLink>
+            ) : null}
+            <ExternalLink href={providerGuideUrl(spec.id)} className="link">
+              Step-by-step guide
             </ExternalLink>
-          ) : null}
+          </span>
         </p>
       </div>
 

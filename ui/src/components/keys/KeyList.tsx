@@ -8,10 +8,13 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { KeyInfo, KeySaved, ProviderSpec } from '../../bindings/core';
 import { toErrorPayload } from '../../ipc/errors';
 import { absoluteTime, relativeTime, todayUtc, usageFor, usageText } from '../../lib/format';
+import { docsUrl } from '../../lib/docs';
 import { useData } from '../../state/data';
 import type { KeyFocus } from '../../state/nav';
+import { ExternalLink } from '../ExternalLink';
 import { CloseIcon, KeyIcon, PencilIcon, RefreshIcon, Spinner } from '../Icons';
 import { DeleteKeyDialog } from './DeleteKeyDialog';
+import { FirstRunHint } from './FirstRunHint';
 import { EditKeyForm, ReplaceKeyForm } from './KeyForms';
 import { disabledNotice, savedSummary } from './SaveOutcome';
 import { StatusBadge } from './StatusBadge';
@@ -38,6 +41,7 @@ export function KeyList({ focus, now }: { focus: KeyFocus | null; now: number })
   if (keys.length === 0) {
     return (
       <>
+      <FirstRunHint hasKeys={false} />
       {heading}
       <div className="empty-state" data-testid="keys-empty">
         <div className="empty-icon" aria-hidden="true">
@@ -48,7 +52,15 @@ export function KeyList({ focus, now }: { focus: KeyFocus | null; now: number })
           With your own key, requests for that provider go straight from this computer to the provider, billed to your
           account, using the models you have access to. Taskly never sees the key or the conversation.
         </p>
+        <p>
+          You pay the provider directly, on your own plan, and each key shows what it was used for today. The models you
+          can pick are the ones your provider account has.
+        </p>
         <p>Without a key, Taskly&apos;s hosted service answers. Add your first key below.</p>
+        <p className="help-links">
+          <ExternalLink href={docsUrl('providers')}>How to get a key</ExternalLink>
+          <ExternalLink href={docsUrl('privacy', 'what-goes-where')}>Privacy: what goes where</ExternalLink>
+        </p>
       </div>
       </>
     );
@@ -60,6 +72,7 @@ export function KeyList({ focus, now }: { focus: KeyFocus | null; now: number })
 
   return (
     <>
+      <FirstRunHint hasKeys />
       {heading}
       <ul className="key-list" aria-label="Your AI keys">
         {sorted.map((k) => (
