@@ -151,4 +151,8 @@ fn updater_endpoints_are_https_and_the_public_key_is_a_minisign_key() {
             .is_ok()
     );
     assert_eq!(conf["bundle"]["createUpdaterArtifacts"], true);
+    // The plugin reads this section at start; a shape it rejects would stop the app from opening.
+    let parsed: tauri_plugin_updater::Config = serde_json::from_value(updater.clone())
+        .expect("plugins.updater is a valid updater configuration");
+    assert!(!parsed.dangerous_insecure_transport_protocol);
 }
