@@ -28,7 +28,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 if ! have cargo; then
-  echo "setup: Rust is missing. Install Rust 1.89 or newer (https://rustup.rs), then run this again." >&2
+  echo "setup: Rust is missing. Install Rust 1.90 or newer (https://rustup.rs), then run this again." >&2
   exit 1
 fi
 for component in rustfmt clippy; do
