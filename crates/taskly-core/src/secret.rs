@@ -101,6 +101,42 @@ impl ApiKey {
         text.replace(self.0.as_str(), "[redacted]")
     }
 
+    /// `text` with every run of at least `min` consecutive characters of this key replaced by
+    /// `[redacted]`: a provider that echoes part of a key (its first dozen characters, say)
+    /// gives none of it away. A key shorter than `min` is only removed whole.
+    pub(crate) fn redact_fragments_in(&self, text: &str, min: usize) -> String {
+        let key = self.0.as_bytes();
+        if min == 0 || key.len() < min {
+            return self.redact_in(text);
+        }
+        // Windows borrowed from the key itself: no copy of the secret is made.
+        let windows: std::collections::HashSet<&[u8]> = key.windows(min).collect();
+        let bytes = text.as_bytes();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for (at, window) in bytes.windows(min).enumerate() {
+            if !windows.contains(window) {
+                continue;
+            }
+            match runs.last_mut() {
+                Some((_, end)) if at <= *end => *end = at + min,
+                _ => runs.push((at, at + min)),
+            }
+        }
+        if runs.is_empty() {
+            return text.to_owned();
+        }
+        // The key is ASCII, so every run starts and ends on a character boundary.
+        let mut out = String::with_capacity(text.len());
+        let mut from = 0;
+        for (start, end) in runs {
+            out.push_str(&text[from..start]);
+            out.push_str("[redacted]");
+            from = end;
+        }
+        out.push_str(&text[from..]);
+        out
+    }
+
     /// Length in bytes, for masking decisions.
     pub(crate) fn len(&self) -> usize {
         self.0.len()
@@ -191,6 +227,50 @@ mod tests {
         assert!(a.same_as(&b));
         assert!(!a.same_as(&c));
         assert!(!a.same_as(&d));
+    }
+
+    #[test]
+    fn fragments_of_the_key_are_redacted() {
+        let key = ApiKey::parse("gw-0123456789abcdefXYZ").expect("valid");
+        assert_eq!(
+            key.redact_fragments_in("bad token gw-01234567… (ends ZYX)", 8),
+            "bad token [redacted]… (ends ZYX)"
+        );
+        assert_eq!(
+            key.redact_fragments_in("a 9abcdefXYZ and 0123456 and gw-0123456789abcdefXYZ!", 8),
+            "a [redacted] and 0123456 and [redacted]!"
+        );
+        let short = ApiKey::parse("ollama").expect("valid");
+        assert_eq!(
+            short.redact_fragments_in("ollama says olla", 8),
+            "[redacted] says olla"
+        );
+        assert_eq!(key.redact_fragments_in("grüße 👋", 8), "grüße 👋");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn no_fragment_of_eight_survives(
+            key in "[!-~]{8,64}",
+            around in prop::collection::vec(any::<char>(), 0..40),
+            cut in (0usize..64, 8usize..64),
+            at in 0usize..40,
+        ) {
+            let api_key = ApiKey::parse(&key).expect("printable ASCII is valid");
+            let start = cut.0.min(key.len() - 8);
+            let end = (start + cut.1).min(key.len());
+            let fragment = &key[start..end];
+            let mut text: String = around.iter().take(at).collect();
+            text.push_str(fragment);
+            text.extend(around.iter().skip(at));
+            let out = api_key.redact_fragments_in(&text, 8);
+            prop_assert!(!out.contains(fragment), "{out:?}");
+            for window in key.as_bytes().windows(8) {
+                prop_assert!(!out.as_bytes().windows(8).any(|w| w == window));
+            }
+        }
     }
 
     proptest! {

@@ -88,10 +88,14 @@ pub fn parse(wire: WireFormat, body: &[u8], presented: Option<&ApiKey>) -> Provi
             }
         }
     }
+    // A code is matched against known ones, never shown; still, a key-shaped one (or one that
+    // is the key) is dropped so the parsed body holds nothing of a secret.
     out.codes.retain(|c| {
         c.len() <= 64
             && c.chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
+            && !looks_like_key(c)
+            && presented.is_none_or(|key| key.redact_fragments_in(c, MIN_KEY_FRAGMENT) == *c)
     });
     out
 }
@@ -107,11 +111,17 @@ fn looks_like_html(text: &str) -> bool {
     lower.starts_with("<!doctype") || lower.starts_with("<html")
 }
 
-/// Removes the presented key and anything key-shaped, folds whitespace and shortens.
+/// The shortest run of the presented key's characters that is removed from a message: long
+/// enough that ordinary words rarely match, short enough that a provider echoing a key's first
+/// dozen characters gives none of them away.
+pub const MIN_KEY_FRAGMENT: usize = 8;
+
+/// Removes the presented key (and any run of [`MIN_KEY_FRAGMENT`] of its characters) and
+/// anything key-shaped, folds whitespace and shortens.
 pub fn scrub(text: &str, presented: Option<&ApiKey>) -> String {
     let mut text = text.to_owned();
     if let Some(key) = presented {
-        text = key.redact_in(&text);
+        text = key.redact_fragments_in(&text, MIN_KEY_FRAGMENT);
     }
     let mut out = String::with_capacity(text.len());
     let mut token = String::new();
@@ -225,7 +235,109 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_partly_echoed_key_is_removed_too() {
+        let key = ApiKey::parse("gw-tok-Abcdefghijklmnopqrstuv").expect("valid");
+        let body = br#"{"error":{"message":"token gw-tok-Abcdefgh... is not valid","code":"gw-tok-abcdefghijklmnopqrstuv"}}"#;
+        let parsed = parse(WireFormat::OpenaiCompatible, body, Some(&key));
+        assert_eq!(
+            parsed.message.as_deref(),
+            Some("token [redacted]... is not valid")
+        );
+        assert!(
+            parsed.codes.iter().all(|c| !c.contains("abcdefgh")),
+            "{:?}",
+            parsed.codes
+        );
+    }
+
+    /// A JSON string literal for `text`, some characters written as `\uXXXX` escapes (which a
+    /// naive search of the raw body would miss).
+    fn json_string(text: &str, escape_every: usize) -> String {
+        let mut out = String::from("\"");
+        for (i, ch) in text.chars().enumerate() {
+            match ch {
+                '"' | '\\' => {
+                    out.push('\\');
+                    out.push(ch);
+                }
+                c if (c as u32) < 0x20 || (escape_every > 0 && i % escape_every == 0) => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    fn assert_nothing_of(key: &str, parsed: &ProviderErrorBody) -> Result<(), TestCaseError> {
+        let mut fields: Vec<&str> = parsed.codes.iter().map(String::as_str).collect();
+        if let Some(message) = &parsed.message {
+            prop_assert!(message.chars().count() <= MAX_MESSAGE_CHARS);
+            fields.push(message);
+        }
+        for field in fields {
+            for window in key.as_bytes().windows(MIN_KEY_FRAGMENT) {
+                prop_assert!(
+                    !field
+                        .as_bytes()
+                        .windows(MIN_KEY_FRAGMENT)
+                        .any(|w| w == window),
+                    "{field:?} holds part of the key"
+                );
+            }
+        }
+        if let Some(delay) = parsed.retry_delay {
+            prop_assert!(delay <= crate::providers::validate::MAX_ANNOUNCED_WAIT);
+        }
+        Ok(())
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn structured_bodies_never_return_any_part_of_the_key(
+            key in "[!-~]{8,48}",
+            noise in "[^\"\\\\]{0,40}",
+            fragment in (0usize..48, 8usize..48),
+            field in 0usize..6,
+            escape_every in 0usize..4,
+            delay in prop_oneof![Just("1e300s".to_owned()), Just("-5s".to_owned()), Just("NaNs".to_owned()), "[0-9]{1,25}(\\.[0-9]{1,3})?s"],
+        ) {
+            let api_key = ApiKey::parse(&key).expect("printable ASCII is valid");
+            let start = fragment.0.min(key.len() - 8);
+            let piece = &key[start..(start + fragment.1).min(key.len())];
+            let text = json_string(&format!("{noise} {piece} {noise}"), escape_every);
+            let body = match field {
+                0 => format!(r#"{{"error":{{"message":{text},"type":"invalid_request_error"}}}}"#),
+                1 => format!(r#"{{"error":{text}}}"#),
+                2 => format!(r#"{{"detail":{text}}}"#),
+                3 => format!(r#"{{"error":{{"code":{text},"message":"no"}}}}"#),
+                4 => format!(r#"{{"error":{{"code":429,"message":{text},"status":"RESOURCE_EXHAUSTED","details":[{{"reason":{text}}},{{"retryDelay":"{delay}"}}]}}}}"#),
+                _ => format!("{noise} {piece} {noise}"),
+            };
+            for wire in [WireFormat::OpenaiCompatible, WireFormat::Anthropic, WireFormat::Gemini] {
+                let parsed = parse(wire, body.as_bytes(), Some(&api_key));
+                assert_nothing_of(&key, &parsed)?;
+            }
+        }
+
+        #[test]
+        fn scrub_is_bounded_whatever_the_input(text in ".{0,3000}") {
+            let out = scrub(&text, None);
+            prop_assert!(out.chars().count() <= MAX_MESSAGE_CHARS);
+            prop_assert!(!out.contains('\n') && !out.contains('\r'));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
         #[test]
         fn never_panics_and_never_returns_the_key(body in prop::collection::vec(any::<u8>(), 0..2000), key in "[A-Za-z0-9_-]{8,40}") {
             let api_key = ApiKey::parse(&key).expect("valid");
