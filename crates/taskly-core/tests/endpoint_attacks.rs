@@ -33,11 +33,7 @@ async fn vault(dir: &tempfile::TempDir, proxy: Option<&FakeAi>) -> Arc<Vault> {
         StoreKind::Mock,
         keyring_core::mock::Store::new().expect("mock"),
     ));
-    Arc::new(
-        Vault::open_with_store(config, store)
-            .await
-            .expect("vault"),
-    )
+    Arc::new(Vault::open_with_store(config, store).await.expect("vault"))
 }
 
 fn new_key(provider: ProviderId, base: &str, verify: bool) -> NewKey {
@@ -387,7 +383,10 @@ async fn certificate_errors_are_never_ignored_and_no_header_is_sent() {
             !events.iter().any(|e| matches!(e, ChatEvent::Delta { .. })),
             "no answer through a bad certificate"
         );
-        println!("chat through an untrusted certificate: {}", error.as_ref().map(ToString::to_string).unwrap_or_default());
+        println!(
+            "chat through an untrusted certificate: {}",
+            error.as_ref().map(ToString::to_string).unwrap_or_default()
+        );
         vault.remove(&id).await.expect("removed");
     }
     assert!(
@@ -417,7 +416,12 @@ fn derived_forms() -> Vec<String> {
     for text in [KEY.to_owned(), format!("Bearer {KEY}"), format!(":{KEY}")] {
         let b64 = base64(text.as_bytes());
         forms.push(b64.trim_end_matches('=').to_owned());
-        forms.push(b64.replace('+', "-").replace('/', "_").trim_end_matches('=').to_owned());
+        forms.push(
+            b64.replace('+', "-")
+                .replace('/', "_")
+                .trim_end_matches('=')
+                .to_owned(),
+        );
     }
     forms.push(KEY.bytes().map(|b| format!("{b:02x}")).collect());
     forms.push(KEY.bytes().map(|b| format!("{b:02X}")).collect());
@@ -489,7 +493,11 @@ async fn the_taskly_proxy_receives_nothing_derived_from_the_key() {
     taskly_core::settings::set_fallback_to_taskly(vault.db(), "local", true)
         .await
         .expect("fallback on");
-    for fault in [Fault::Unauthorized, Fault::EchoKeyInError, Fault::QuotaExhausted] {
+    for fault in [
+        Fault::Unauthorized,
+        Fault::EchoKeyInError,
+        Fault::QuotaExhausted,
+    ] {
         provider.push_fault(
             ScriptedFault::new(fault.clone())
                 .for_flavor(Flavor::OpenAi)

@@ -86,11 +86,7 @@ async fn service(dir: &tempfile::TempDir, base: &str) -> Arc<ChatService> {
         StoreKind::Mock,
         keyring_core::mock::Store::new().expect("mock"),
     ));
-    let vault = Arc::new(
-        Vault::open_with_store(config, store)
-            .await
-            .expect("vault"),
-    );
+    let vault = Arc::new(Vault::open_with_store(config, store).await.expect("vault"));
     vault
         .add(NewKey {
             provider: ProviderId::Openai,
@@ -357,7 +353,10 @@ async fn an_absurd_retry_after_is_capped_and_ends_the_request_at_once() {
         "{:?}",
         run.error
     );
-    assert!(run.retries().is_empty(), "longer than retry_max_wait: no wait");
+    assert!(
+        run.retries().is_empty(),
+        "longer than retry_max_wait: no wait"
+    );
     assert_eq!(chat_requests(&fake), 1);
     run.within(Duration::ZERO);
 }

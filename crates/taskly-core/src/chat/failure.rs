@@ -282,6 +282,48 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..proptest::prelude::ProptestConfig::default() })]
+
+        #[test]
+        fn go_durations_never_panic_and_never_pass_the_cap(text in "[0-9hms. .-]{0,60}|[ -~]{0,60}") {
+            if let Some(wait) = parse_go_duration(&text) {
+                proptest::prop_assert!(wait <= MAX_ANNOUNCED_WAIT);
+            }
+        }
+
+        #[test]
+        fn go_durations_read_what_they_say(h in 0u64..30, m in 0u64..60, s in 0u64..60, ms in 0u64..1000) {
+            let text = format!("{h}h{m}m{s}s{ms}ms");
+            let want = Duration::from_secs(h * 3600 + m * 60 + s) + Duration::from_millis(ms);
+            let got = parse_go_duration(&text).expect("parses");
+            proptest::prop_assert!(got.abs_diff(want.min(MAX_ANNOUNCED_WAIT)) < Duration::from_millis(1), "{text}: {got:?}");
+        }
+
+        /// Every header and body an upstream can send with a 429: the wait it yields is capped.
+        #[test]
+        fn rate_limit_waits_are_capped(
+            retry_after in "[ -~]{0,30}",
+            reset in "[ -~]{0,30}",
+            delay in "[ -~]{0,30}",
+        ) {
+            let body = serde_json::json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "details": [{"retryDelay": delay}]}}).to_string();
+            let mut headers: Vec<(&'static str, &str)> = Vec::new();
+            if HeaderValue::from_str(&retry_after).is_ok() {
+                headers.push(("retry-after", &retry_after));
+            }
+            if HeaderValue::from_str(&reset).is_ok() {
+                headers.push(("x-ratelimit-reset-requests", &reset));
+            }
+            for wire in [WireFormat::OpenaiCompatible, WireFormat::Gemini] {
+                let err = classify(Upstream::Taskly, wire, 429, &headers, &body);
+                if let Error::RateLimited { retry_after: Some(wait), .. } = err {
+                    proptest::prop_assert!(wait <= MAX_ANNOUNCED_WAIT);
+                }
+            }
+        }
+    }
+
     #[test]
     fn go_durations() {
         assert_eq!(parse_go_duration("6m0s"), Some(Duration::from_secs(360)));

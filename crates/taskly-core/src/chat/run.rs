@@ -311,8 +311,8 @@ async fn attempt(
     let started = tokio::time::Instant::now();
     // One deadline for headers and first token, so an upstream that sends its headers and then
     // nothing waits out one first-byte timeout, not two.
-    let first_token_by = started + limits.first_token;
-    let answer_by = started + limits.answer;
+    let first_token_by = deadline(started, limits.first_token);
+    let answer_by = deadline(started, limits.answer);
     let model_name = match upstream {
         Upstream::Taskly => format!("{}/{model}", request.provider.as_str()),
         Upstream::Provider(_) => model.to_owned(),
@@ -347,7 +347,7 @@ async fn attempt(
         let phase_by = if partial.is_empty() {
             first_token_by
         } else {
-            tokio::time::Instant::now() + limits.idle
+            deadline(tokio::time::Instant::now(), limits.idle)
         };
         let by = phase_by.min(answer_by);
         let next = match tokio::time::timeout_at(by, stream.next()).await {
@@ -459,6 +459,13 @@ async fn attempt(
     }
 }
 
+/// `after` from `from`; a timeout too large to add (configured as "never") is a century.
+fn deadline(from: tokio::time::Instant, after: Duration) -> tokio::time::Instant {
+    from.checked_add(after)
+        .or_else(|| from.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(from)
+}
+
 /// How long to wait before retry number `retry + 1`, or `None` when the upstream asks for a
 /// longer wait than we sit through.
 fn retry_wait(err: &Error, retry: u32, base: Duration, max_wait: Duration) -> Option<Duration> {
@@ -476,7 +483,10 @@ fn retry_wait(err: &Error, retry: u32, base: Duration, max_wait: Duration) -> Op
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     let factor = 0.75 + f64::from(nanos % 1000) / 2000.0;
-    Some(backoff.mul_f64(factor).min(max_wait))
+    // Checked: `Duration::mul_f64` panics past `Duration::MAX`, which a huge configured base
+    // reaches.
+    let jittered = Duration::try_from_secs_f64(backoff.as_secs_f64() * factor).unwrap_or(max_wait);
+    Some(jittered.min(max_wait))
 }
 
 async fn emit(tx: &mpsc::Sender<Result<ChatEvent>>, event: ChatEvent) -> Result<()> {
@@ -496,6 +506,46 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn any_duration() -> impl Strategy<Value = Duration> {
+        prop_oneof![
+            (0u64..10_000).prop_map(Duration::from_millis),
+            any::<u64>().prop_map(Duration::from_millis),
+            any::<u64>().prop_map(Duration::from_secs),
+            Just(Duration::MAX),
+            Just(Duration::ZERO),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever an upstream announces and however retries are configured, a wait never
+        /// passes the cap, and nothing panics (`Duration` arithmetic does on overflow).
+        #[test]
+        fn waits_never_pass_the_cap_and_never_panic(
+            announced in prop::option::of(any_duration()),
+            limited in any::<bool>(),
+            retry in any::<u32>(),
+            base in any_duration(),
+            max_wait in any_duration(),
+        ) {
+            let err = if limited {
+                Error::RateLimited { upstream: Upstream::Taskly, retry_after: announced }
+            } else {
+                Error::UpstreamOutage { upstream: Upstream::Taskly, status: 503, detail: String::new() }
+            };
+            if let Some(wait) = retry_wait(&err, retry, base, max_wait) {
+                prop_assert!(wait <= max_wait);
+                if let (true, Some(announced)) = (limited, announced) {
+                    prop_assert_eq!(wait, announced);
+                }
+            } else {
+                prop_assert!(limited && announced.is_some_and(|a| a > max_wait));
+            }
+        }
+    }
 
     #[test]
     fn waits_honour_retry_after_and_the_cap() {

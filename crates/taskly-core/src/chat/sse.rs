@@ -393,6 +393,60 @@ mod tests {
         assert!(result.expect_err("too large").0.contains("larger than"));
     }
 
+    #[test]
+    fn the_byte_limits_match_the_decoder_at_the_line_limit() {
+        for (len, ok) in [(MAX_LINE_BYTES, true), (MAX_LINE_BYTES + 1, false)] {
+            let mut bytes = b"data:".to_vec();
+            bytes.resize(len, b'x');
+            bytes.extend_from_slice(b"\r\n\r\n");
+            let mut limits = SseLimits::new();
+            let mut decoder = SseDecoder::new();
+            let (mut limits_ok, mut decoder_ok) = (true, true);
+            for chunk in bytes.chunks(4096) {
+                limits_ok &= limits.check(chunk).is_ok();
+                decoder_ok &= decoder.push(chunk).is_ok();
+            }
+            assert_eq!((limits_ok, decoder_ok), (ok, ok), "{len}");
+        }
+    }
+
+    #[test]
+    fn the_byte_limits_refuse_an_endless_event_and_reset_on_a_blank_line() {
+        let mut line = b"data: ".to_vec();
+        line.resize(64 * 1024, b'y');
+        line.push(b'\n');
+        // Events just under the limit, closed by blank lines, pass for ever.
+        let mut limits = SseLimits::new();
+        for _ in 0..3 {
+            for _ in 0..(MAX_EVENT_BYTES / line.len()) {
+                limits.check(&line).expect("within an event");
+            }
+            limits.check(b"\n").expect("blank line");
+        }
+        // Without the blank line the event grows past the limit and is refused, for good.
+        let mut fed = 0;
+        let error = loop {
+            match limits.check(&line) {
+                Ok(()) => fed += line.len(),
+                Err(error) => break error,
+            }
+            assert!(fed <= MAX_EVENT_BYTES + line.len(), "accepted {fed} bytes");
+        };
+        assert!(error.0.contains("larger than"));
+        assert_eq!(limits.check(b"\n\ndata: x\n\n"), Err(error));
+    }
+
+    #[test]
+    fn a_line_with_no_end_is_refused_by_the_byte_limits() {
+        let mut limits = SseLimits::new();
+        let block = [b'z'; 64 * 1024];
+        let mut fed = 0;
+        while limits.check(&block).is_ok() {
+            fed += block.len();
+            assert!(fed <= MAX_LINE_BYTES, "accepted {fed} bytes in one line");
+        }
+    }
+
     /// An event as generated, with the noise around it.
     #[derive(Debug, Clone)]
     struct Generated {
@@ -490,6 +544,42 @@ mod tests {
     }
 
     proptest! {
+        // Each case moves a megabyte or two; a few are enough to vary where the line sits and
+        // how it is cut.
+        #![proptest_config(ProptestConfig { cases: 12, max_shrink_iters: 16, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_huge_line_anywhere_is_refused_in_bounded_memory(
+            before in prop::collection::vec(generated(), 0..3),
+            after in prop::collection::vec(generated(), 0..3),
+            extra in 1usize..70_000,
+            field in prop::sample::select(vec!["data: ", "event: ", ": ", "id: ", ""]),
+            sizes in prop::collection::vec(1usize..300_000, 1..6),
+        ) {
+            let mut bytes = encode(&before, false);
+            bytes.extend_from_slice(field.as_bytes());
+            bytes.resize(bytes.len() + MAX_LINE_BYTES + extra - field.len(), b'h');
+            bytes.extend_from_slice(b"\n\n");
+            bytes.extend_from_slice(&encode(&after, false));
+            let mut decoder = SseDecoder::new();
+            let mut limits = SseLimits::new();
+            let mut decoded = Ok(());
+            let mut checked = Ok(());
+            for chunk in chunked(&bytes, &sizes) {
+                if decoded.is_ok() {
+                    decoded = decoder.push(chunk).map(drop);
+                    prop_assert!(decoder.line.capacity() <= 2 * MAX_LINE_BYTES);
+                }
+                if checked.is_ok() {
+                    checked = limits.check(chunk);
+                }
+            }
+            prop_assert!(decoded.expect_err("refused").0.contains("longer than"));
+            prop_assert!(checked.expect_err("refused").0.contains("longer than"));
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
         #[test]
@@ -505,6 +595,26 @@ mod tests {
                 prop_assert_eq!(&decode_chunks([&bytes[..at], &bytes[at..]]).expect("decodes"), &want);
             }
             prop_assert_eq!(&decode_chunks(chunked(&bytes, &sizes)).expect("decodes"), &want);
+            // Every boundary at once: one byte at a time.
+            prop_assert_eq!(&decode_chunks(chunked(&bytes, &[1])).expect("decodes"), &want);
+            // The raw-byte limits never refuse a healthy stream, however it is split.
+            let mut limits = SseLimits::new();
+            for chunk in chunked(&bytes, &sizes) {
+                prop_assert!(limits.check(chunk).is_ok());
+            }
+        }
+
+        #[test]
+        fn the_limits_refuse_garbage_only_as_the_decoder_does(
+            bytes in prop::collection::vec(noisy_byte(), 0..600),
+            sizes in prop::collection::vec(1usize..40, 1..8),
+        ) {
+            // Short garbage is within every limit: neither refuses it.
+            let mut limits = SseLimits::new();
+            for chunk in chunked(&bytes, &sizes) {
+                prop_assert!(limits.check(chunk).is_ok());
+            }
+            prop_assert!(decode_chunks([&bytes[..]]).is_ok());
         }
 
         #[test]

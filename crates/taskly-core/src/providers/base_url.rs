@@ -189,7 +189,104 @@ mod tests {
         assert!(matches!(azure, Err(Error::BaseUrlRequired { .. })));
     }
 
+    /// URL-shaped input built from the pieces that trick parsers: odd schemes and cases,
+    /// hosts that look like loopback but are not (and some that are), user-info, ports, paths,
+    /// queries, fragments, percent-escapes and stray whitespace.
+    fn url_like() -> impl Strategy<Value = String> {
+        let scheme = prop::sample::select(vec![
+            "http://",
+            "https://",
+            "HTTP://",
+            "HtTpS://",
+            "ftp://",
+            "http:/",
+            "http:",
+            "//",
+            "",
+            "javascript:",
+            "file://",
+            "ws://",
+        ]);
+        let userinfo = prop::sample::select(vec!["", "", "user@", "user:sk-secret@", "@", ":@"]);
+        let host = prop::sample::select(vec![
+            "127.0.0.1",
+            "127.1",
+            "0x7f.1",
+            "2130706433",
+            "127.0.0.1.evil.example",
+            "localhost",
+            "LOCALHOST",
+            "localhost.",
+            "localhost.evil.example",
+            "evil.example",
+            "[::1]",
+            "[::ffff:127.0.0.1]",
+            "[::]",
+            "0.0.0.0",
+            "10.0.0.5",
+            "169.254.169.254",
+            "api.openai.com",
+            "xn--80ak6aa92e.com",
+            "localhost%2eevil.example",
+            "local host",
+            "127.0.0.1%00.evil.example",
+            "",
+        ]);
+        let port = prop::sample::select(vec!["", ":11434", ":0", ":65535", ":99999", ":x"]);
+        let path = prop::sample::select(vec![
+            "",
+            "/",
+            "/v1",
+            "/v1/",
+            "/v1/../..",
+            "/%2e%2e/v1",
+            "//evil.example/v1",
+        ]);
+        let tail = prop::sample::select(vec!["", "", "?key=AIzaSecret", "#frag", "?", "#"]);
+        let pad = prop::sample::select(vec!["", " ", "\t", "\n"]);
+        (pad.clone(), scheme, userinfo, host, port, path, tail, pad).prop_map(
+            |(a, scheme, user, host, port, path, tail, b)| {
+                format!("{a}{scheme}{user}{host}{port}{path}{tail}{b}")
+            },
+        )
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn accepted_urls_are_https_or_loopback_http_and_carry_nothing_else(input in url_like()) {
+            if let Ok(url) = BaseUrl::parse(&input) {
+                let parsed = Url::parse(url.as_str()).expect("a base URL re-parses");
+                let loopback_host = match parsed.host() {
+                    Some(Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(Host::Ipv6(ip)) => ip.is_loopback(),
+                    Some(Host::Domain(name)) => name == "localhost",
+                    None => false,
+                };
+                match parsed.scheme() {
+                    "https" => {}
+                    "http" => prop_assert!(loopback_host, "{input:?} → {}", url.as_str()),
+                    other => prop_assert!(false, "scheme {other} from {input:?}"),
+                }
+                prop_assert_eq!(url.is_loopback(), loopback_host);
+                prop_assert!(parsed.username().is_empty() && parsed.password().is_none());
+                prop_assert!(parsed.query().is_none() && parsed.fragment().is_none());
+                prop_assert!(!url.as_str().ends_with('/'));
+                // Checking is idempotent: what we store parses to itself.
+                prop_assert_eq!(BaseUrl::parse(url.as_str()).expect("stable"), url.clone());
+                prop_assert!(!url.origin().contains('@'));
+            }
+        }
+
+        #[test]
+        fn refusals_never_echo_user_info_or_queries(input in url_like()) {
+            if let Err(err) = BaseUrl::parse(&input) {
+                let text = format!("{err} {err:?}");
+                prop_assert!(!text.contains("sk-secret") && !text.contains("AIzaSecret"), "{text}");
+            }
+        }
+
         #[test]
         fn never_panics_and_never_allows_remote_http(input in ".{0,200}") {
             if let Ok(url) = BaseUrl::parse(&input) {

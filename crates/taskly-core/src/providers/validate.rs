@@ -277,7 +277,60 @@ fn transport_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use reqwest::header::HeaderValue;
+
+    fn retry_after_of(value: &str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).ok()?);
+        retry_after(&headers)
+    }
+
+    #[test]
+    fn retry_after_is_capped_not_ignored() {
+        assert_eq!(retry_after_of("2"), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after_of(" 1.5 "), Some(Duration::from_millis(1500)));
+        assert_eq!(retry_after_of("0"), Some(Duration::ZERO));
+        for huge in [
+            "86401",
+            "1000000000000",
+            "1e300",
+            "inf",
+            "18446744073709551616",
+        ] {
+            assert_eq!(retry_after_of(huge), Some(MAX_ANNOUNCED_WAIT), "{huge}");
+        }
+        // HTTP dates are not read: a date gives no wait, and the backoff applies.
+        for none in ["-1", "NaN", "", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+            assert_eq!(retry_after_of(none), None, "{none}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn retry_after_never_panics_and_never_passes_the_cap(
+            value in prop_oneof![
+                "[ -~]{0,40}",
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| n.to_string()),
+                "[0-9]{1,400}",
+            ]
+        ) {
+            if let Some(wait) = retry_after_of(&value) {
+                prop_assert!(wait <= MAX_ANNOUNCED_WAIT);
+            }
+        }
+
+        #[test]
+        fn whole_seconds_are_honoured_up_to_the_cap(secs in any::<u64>()) {
+            prop_assert_eq!(
+                retry_after_of(&secs.to_string()),
+                Some(Duration::from_secs(secs).min(MAX_ANNOUNCED_WAIT))
+            );
+        }
+    }
 
     fn key() -> ApiKey {
         ApiKey::parse("sk-test-validate-0123456789").expect("valid")
