@@ -63,6 +63,12 @@ impl Run {
     }
 
     fn within(&self, bound: Duration) {
+        // Printed for the record (`--nocapture`): the figures in docs/security.md.
+        println!(
+            "elapsed {:?} (bound {bound:?} + slack), ended in {:?}",
+            self.elapsed,
+            self.error.as_ref().map(Error::code)
+        );
         assert!(
             self.elapsed <= bound + SLACK,
             "took {:?}, bound {bound:?} (+{SLACK:?}): {:?}",
@@ -281,24 +287,59 @@ async fn a_hang_before_the_headers_ends_in_a_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headers_then_silence_waits_one_first_byte_timeout_not_two() {
+    // The fake's headers-then-silence: one first-byte timeout per attempt.
     let fake = fake().await;
     fake.push_fault(always(Fault::HangAfterHeaders));
     let dir = tempfile::tempdir().expect("dir");
-    let service = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
-    let run = chat(&service).await;
+    let first = service(&dir, &fake.base_url(Flavor::OpenAi)).await;
+    let run = chat(&first).await;
     assert!(
         matches!(run.error(), Error::UpstreamTimeout { .. }),
         "{:?}",
         run.error
     );
     assert_eq!(chat_requests(&fake), 4);
-    // Four attempts of one first-byte timeout each; with headers and first token timed
-    // separately this was eight.
+    run.within(FIRST_BYTE * 4 + BACKOFFS);
+
+    // Headers late (just inside the timeout), then silence: still one first-byte timeout per
+    // attempt. Timed separately, headers and first token took 300 + 400 ms a try, 2.8 s in all.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 64 * 1024];
+            let _ = socket.read(&mut buf).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+            let _ = socket.write_all(head.as_bytes()).await;
+            // Held open, silent.
+            open.push(socket);
+        }
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let late = service(&dir, &format!("http://127.0.0.1:{port}/v1")).await;
+    let run = chat(&late).await;
     assert!(
-        run.elapsed < FIRST_BYTE * 6,
+        matches!(
+            run.error(),
+            Error::UpstreamTimeout {
+                phase: "first token",
+                ..
+            }
+        ),
+        "{:?}",
+        run.error
+    );
+    assert_eq!(run.retries().len(), 3);
+    assert!(
+        run.elapsed < FIRST_BYTE * 5 + BACKOFFS,
         "{:?}: headers and first token share one deadline",
         run.elapsed
     );
+    run.within(FIRST_BYTE * 4 + BACKOFFS);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -418,4 +459,47 @@ async fn a_huge_error_body_is_read_only_up_to_the_limit() {
     assert_eq!(chat_requests(&fake), 4);
     // Four bodies of 256 MiB would take seconds to read; 64 KiB each does not.
     run.within(BACKOFFS + Duration::from_millis(500));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_never_ends_is_cut_at_the_size_cap() {
+    use taskly_core::chat::run::MAX_ANSWER_BYTES;
+    // A raw server streaming 60 KiB text deltas as fast as the socket takes them, for ever.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut buf = vec![0u8; 64 * 1024];
+        let _ = socket.read(&mut buf).await;
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let text = "x".repeat(60 * 1024);
+        let event = format!(
+            "data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}},\"finish_reason\":null}}]}}\n\n"
+        );
+        while socket.write_all(event.as_bytes()).await.is_ok() {
+            counter.fetch_add(event.len(), std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &format!("http://127.0.0.1:{port}/v1")).await;
+    let run = chat(&service).await;
+    let Error::StreamCut {
+        detail, partial, ..
+    } = run.error()
+    else {
+        panic!("{:?}", run.error);
+    };
+    assert!(detail.contains("grew past"), "{detail}");
+    assert!(partial.len() <= MAX_ANSWER_BYTES);
+    assert!(partial.len() > MAX_ANSWER_BYTES - 60 * 1024);
+    assert!(run.retries().is_empty());
+    run.within(ANSWER);
 }

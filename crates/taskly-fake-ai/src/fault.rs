@@ -228,6 +228,37 @@ mod tests {
     }
 
     #[test]
+    fn json_forms_of_the_stream_and_endpoint_faults() {
+        for (json, fault) in [
+            (r#""hang_after_headers""#, Fault::HangAfterHeaders),
+            (r#"{"stall_after":2}"#, Fault::StallAfter(2)),
+            (
+                r#"{"keep_alive_forever":100}"#,
+                Fault::KeepAliveForever(Duration::from_millis(100)),
+            ),
+            (
+                r#"{"drip_forever":50}"#,
+                Fault::DripForever(Duration::from_millis(50)),
+            ),
+            (r#"{"huge_error_body":1024}"#, Fault::HugeErrorBody(1024)),
+            (
+                r#"{"redirect":{"status":307,"location":"http://127.0.0.1:1/x"}}"#,
+                Fault::Redirect {
+                    status: 307,
+                    location: "http://127.0.0.1:1/x".into(),
+                },
+            ),
+        ] {
+            let parsed: Fault = serde_json::from_str(json).expect(json);
+            assert_eq!(parsed, fault);
+            assert_eq!(
+                serde_json::to_value(&fault).expect("serializes"),
+                serde_json::from_str::<serde_json::Value>(json).expect("json")
+            );
+        }
+    }
+
+    #[test]
     fn matching_uses_flavor_and_path() {
         let fault = ScriptedFault::new(Fault::Hang)
             .for_flavor(Flavor::Gemini)
