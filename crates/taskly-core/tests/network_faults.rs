@@ -6,7 +6,7 @@
 //! `answer_timeout` from request to end however steadily the answer trickles in. Failures
 //! before any text are retried at most 3 times (backoff from `retry_base`, `Retry-After`
 //! honoured up to `retry_max_wait`); failures after text are not retried and keep the text.
-#![allow(clippy::expect_used)]
+#![allow(clippy::expect_used, clippy::print_stdout)] // figures are printed for the record
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
