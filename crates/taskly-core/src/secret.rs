@@ -96,32 +96,80 @@ impl ApiKey {
         &self.0[self.0.len().saturating_sub(n)..]
     }
 
-    /// `text` with every occurrence of this key replaced by `[redacted]`.
-    pub(crate) fn redact_in(&self, text: &str) -> String {
-        text.replace(self.0.as_str(), "[redacted]")
-    }
-
     /// `text` with every run of at least `min` consecutive characters of this key replaced by
     /// `[redacted]`: a provider that echoes part of a key (its first dozen characters, say)
     /// gives none of it away. A key shorter than `min` is only removed whole.
     pub(crate) fn redact_fragments_in(&self, text: &str, min: usize) -> String {
+        self.fragments(min).redact(text)
+    }
+
+    /// A matcher for runs of at least `min` consecutive characters of this key, built once for
+    /// many texts.
+    pub(crate) fn fragments(&self, min: usize) -> KeyFragments<'_> {
         let key = self.0.as_bytes();
-        if min == 0 || key.len() < min {
-            return self.redact_in(text);
-        }
-        // Windows borrowed from the key itself: no copy of the secret is made.
-        let windows: std::collections::HashSet<&[u8]> = key.windows(min).collect();
+        let windows = if min == 0 || key.len() < min {
+            std::collections::HashSet::new()
+        } else {
+            // Windows borrowed from the key itself: no copy of the secret is made.
+            key.windows(min).collect()
+        };
+        KeyFragments { key, min, windows }
+    }
+
+    /// Length in bytes, for masking decisions.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether two keys are the same secret, compared without early exit.
+    pub(crate) fn same_as(&self, other: &ApiKey) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// Finds runs of a key's characters in text; see [`ApiKey::fragments`].
+pub(crate) struct KeyFragments<'a> {
+    key: &'a [u8],
+    min: usize,
+    windows: std::collections::HashSet<&'a [u8]>,
+}
+
+impl KeyFragments<'_> {
+    /// Byte ranges of `text` made of the key's characters, merged, in order.
+    fn runs(&self, text: &str) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
+        if self.windows.is_empty() {
+            // A key shorter than a fragment: only the whole key counts.
+            return std::str::from_utf8(self.key)
+                .map(|key| {
+                    text.match_indices(key)
+                        .map(|(at, m)| (at, at + m.len()))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
         let mut runs: Vec<(usize, usize)> = Vec::new();
-        for (at, window) in bytes.windows(min).enumerate() {
-            if !windows.contains(window) {
+        for (at, window) in bytes.windows(self.min).enumerate() {
+            if !self.windows.contains(window) {
                 continue;
             }
             match runs.last_mut() {
-                Some((_, end)) if at <= *end => *end = at + min,
-                _ => runs.push((at, at + min)),
+                Some((_, end)) if at <= *end => *end = at + self.min,
+                _ => runs.push((at, at + self.min)),
             }
         }
+        runs
+    }
+
+    /// Whether `text` holds any run of the key.
+    pub(crate) fn found_in(&self, text: &str) -> bool {
+        !self.runs(text).is_empty()
+    }
+
+    /// `text` with each run replaced by `[redacted]`.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let runs = self.runs(text);
         if runs.is_empty() {
             return text.to_owned();
         }
@@ -135,17 +183,6 @@ impl ApiKey {
         }
         out.push_str(&text[from..]);
         out
-    }
-
-    /// Length in bytes, for masking decisions.
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether two keys are the same secret, compared without early exit.
-    pub(crate) fn same_as(&self, other: &ApiKey) -> bool {
-        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 }
 

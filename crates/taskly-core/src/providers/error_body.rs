@@ -119,14 +119,14 @@ pub const MIN_KEY_FRAGMENT: usize = 8;
 /// Removes the presented key (and any run of [`MIN_KEY_FRAGMENT`] of its characters) and
 /// anything key-shaped, folds whitespace and shortens.
 pub fn scrub(text: &str, presented: Option<&ApiKey>) -> String {
-    let mut text = text.to_owned();
-    if let Some(key) = presented {
-        text = key.redact_fragments_in(&text, MIN_KEY_FRAGMENT);
-    }
+    let fragments = presented.map(|key| key.fragments(MIN_KEY_FRAGMENT));
     let mut out = String::with_capacity(text.len());
     let mut token = String::new();
+    // Whole tokens first, so a token that is key-shaped, or holds part of the presented key,
+    // goes entirely (redacting just the shared part, `sk-proj-` say, would leave the rest of
+    // another key in plain sight).
     let flush = |token: &mut String, out: &mut String| {
-        if looks_like_key(token) {
+        if looks_like_key(token) || fragments.as_ref().is_some_and(|f| f.found_in(token)) {
             out.push_str("[redacted]");
             // Keep the sentence's full stop, which the token swallowed.
             out.extend(std::iter::repeat_n(
@@ -153,6 +153,11 @@ pub fn scrub(text: &str, presented: Option<&ApiKey>) -> String {
         }
     }
     flush(&mut token, &mut out);
+    // Then runs of the key across token boundaries (keys may hold `/`, `+`, `:` and the like).
+    let out = match &fragments {
+        Some(fragments) => fragments.redact(&out),
+        None => out,
+    };
     shorten(out.trim())
 }
 
@@ -232,6 +237,17 @@ mod tests {
         assert_eq!(
             parsed.message.expect("text").chars().count(),
             MAX_MESSAGE_CHARS
+        );
+    }
+
+    #[test]
+    fn another_key_sharing_the_public_prefix_goes_whole() {
+        let key = ApiKey::parse("sk-proj-PresentedKey000000000000").expect("valid");
+        let body = br#"{"error":{"message":"also saw sk-proj-abcdefgh12345678, and gw/sk-proj-Presented+1"}}"#;
+        let parsed = parse(WireFormat::OpenaiCompatible, body, Some(&key));
+        assert_eq!(
+            parsed.message.as_deref(),
+            Some("also saw [redacted], and gw/[redacted]+1")
         );
     }
 
