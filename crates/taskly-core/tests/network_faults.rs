@@ -80,6 +80,15 @@ impl Run {
 
 /// A vault whose one OpenAI key points at `base`, and a chat service over it.
 async fn service(dir: &tempfile::TempDir, base: &str) -> Arc<ChatService> {
+    service_for(dir, ProviderId::Openai, base).await
+}
+
+/// A vault whose one key, for `provider`, points at `base`, and a chat service over it.
+async fn service_for(
+    dir: &tempfile::TempDir,
+    provider: ProviderId,
+    base: &str,
+) -> Arc<ChatService> {
     let mut config = Config::new(dir.path());
     config.chat.first_byte_timeout = FIRST_BYTE;
     config.chat.idle_timeout = IDLE;
@@ -95,7 +104,7 @@ async fn service(dir: &tempfile::TempDir, base: &str) -> Arc<ChatService> {
     let vault = Arc::new(Vault::open_with_store(config, store).await.expect("vault"));
     vault
         .add(NewKey {
-            provider: ProviderId::Openai,
+            provider,
             label: None,
             base_url: Some(base.to_owned()),
             secret: ApiKey::parse(KEY).expect("key"),
@@ -117,9 +126,13 @@ async fn fake() -> FakeAi {
 }
 
 async fn chat(service: &Arc<ChatService>) -> Run {
+    chat_with(service, ProviderId::Openai).await
+}
+
+async fn chat_with(service: &Arc<ChatService>, provider: ProviderId) -> Run {
     let started = Instant::now();
     let mut stream = service.start(ChatRequest {
-        provider: ProviderId::Openai,
+        provider,
         model: None,
         messages: vec![Message {
             role: Role::User,
@@ -442,6 +455,27 @@ async fn a_huge_streamed_line_is_refused_at_the_limit() {
     );
     assert!(run.retries().is_empty(), "a broken answer is not retried");
     run.within(Duration::from_millis(500));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_streamed_line_is_refused_by_our_own_decoder_too() {
+    // Anthropic and Gemini go through our SSE decoder rather than async-openai's.
+    let fake = fake().await;
+    for (provider, flavor) in [
+        (ProviderId::Anthropic, Flavor::Anthropic),
+        (ProviderId::Gemini, Flavor::Gemini),
+    ] {
+        fake.push_fault(ScriptedFault::new(Fault::HugeBody(256 << 20)).for_flavor(flavor));
+        let dir = tempfile::tempdir().expect("dir");
+        let service = service_for(&dir, provider, &fake.base_url(flavor)).await;
+        let run = chat_with(&service, provider).await;
+        assert!(
+            matches!(run.error(), Error::BadResponse { detail, .. } if detail.contains("longer than 1048576 bytes")),
+            "{provider:?}: {:?}",
+            run.error
+        );
+        run.within(Duration::from_millis(500));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
