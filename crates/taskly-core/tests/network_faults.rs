@@ -537,3 +537,56 @@ async fn an_answer_that_never_ends_is_cut_at_the_size_cap() {
     assert!(run.retries().is_empty());
     run.within(ANSWER);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_pauses_does_not_let_the_answer_pile_up_in_memory() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use taskly_core::chat::upstream::MAX_STREAM_BYTES;
+    // A raw server writing 32 KiB deltas as fast as the client reads them, for ever, and
+    // counting what the client took.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let taken = Arc::new(AtomicUsize::new(0));
+    let counter = taken.clone();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut buf = vec![0u8; 64 * 1024];
+        let _ = socket.read(&mut buf).await;
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let event = format!(
+            "data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{}\"}},\"finish_reason\":null}}]}}\n\n",
+            "y".repeat(32 * 1024)
+        );
+        while socket.write_all(event.as_bytes()).await.is_ok() {
+            counter.fetch_add(event.len(), Ordering::Relaxed);
+        }
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service(&dir, &format!("http://127.0.0.1:{port}/v1")).await;
+    let mut stream = service.start(ChatRequest {
+        provider: ProviderId::Openai,
+        model: None,
+        messages: vec![Message {
+            role: Role::User,
+            content: "go".into(),
+        }],
+        max_tokens: None,
+    });
+    // Take the first piece, then stop reading, as a paused terminal does.
+    while !matches!(
+        stream.next().await,
+        Some(Ok(ChatEvent::Delta { .. })) | None
+    ) {}
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let read = taken.load(Ordering::Relaxed);
+    println!("the upstream got {read} bytes through while nobody read");
+    // What the wire cap allows, plus socket buffers and a chunk or two in flight.
+    assert!(read <= MAX_STREAM_BYTES + (8 << 20), "{read} bytes taken");
+    drop(stream);
+}

@@ -256,17 +256,36 @@ impl tower::Service<HttpRequestFactory> for GuardedSend {
     }
 }
 
-/// The answer with its body checked against the SSE limits as it arrives: async-openai's event
-/// decoder would otherwise buffer an endless line (or event) until memory runs out.
+/// The most bytes one streamed OpenAI-compatible answer may take on the wire: about twice what
+/// the longest answer any model writes today (128k tokens at ~250 bytes a chunk) needs.
+///
+/// async-openai reads the body on a task of its own into an unbounded queue, whether or not we
+/// are ready for the next piece; without this cap a fast upstream and a slow reader (a paused
+/// terminal) would fill memory with queued chunks.
+pub const MAX_STREAM_BYTES: usize = 64 << 20;
+
+/// The answer with its body checked as it arrives against the SSE limits (async-openai's event
+/// decoder would otherwise buffer an endless line or event until memory runs out) and against
+/// [`MAX_STREAM_BYTES`].
 fn bounded(response: reqwest::Response, refused: Arc<OnceLock<String>>) -> reqwest::Response {
     type BoxError = Box<dyn std::error::Error + Send + Sync>;
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
     let mut limits = SseLimits::new();
+    let mut total = 0usize;
     let body = response.bytes_stream().map(move |chunk| {
         let chunk = chunk.map_err(|e| -> BoxError { Box::new(e) })?;
-        if let Err(e) = limits.check(&chunk) {
+        total = total.saturating_add(chunk.len());
+        let checked = if total > MAX_STREAM_BYTES {
+            Err(crate::chat::DecodeError(format!(
+                "the answer passed {} MiB on the wire",
+                MAX_STREAM_BYTES >> 20
+            )))
+        } else {
+            limits.check(&chunk)
+        };
+        if let Err(e) = checked {
             let _ = refused.set(e.0.clone());
             return Err(Box::new(e) as BoxError);
         }
