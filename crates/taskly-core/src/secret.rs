@@ -285,6 +285,60 @@ mod tests {
         assert_eq!(key.redact_fragments_in("grüße 👋", 8), "grüße 👋");
     }
 
+    /// One character that breaks exactly one hygiene rule, with the error it must give.
+    fn breaking_char() -> impl Strategy<Value = (char, KeyInputError)> {
+        prop_oneof![
+            prop::sample::select(vec!['\n', '\r']).prop_map(|c| (c, KeyInputError::MultiLine)),
+            prop::sample::select(vec!['\t', '\0', '\u{1b}', '\u{7f}', '\u{85}', '\u{b}'])
+                .prop_map(|c| (c, KeyInputError::ControlCharacter)),
+            prop::sample::select(vec![
+                '\u{a0}', '\u{201c}', '\u{2014}', 'é', '\u{200b}', '\u{feff}', '\u{2028}'
+            ])
+            .prop_map(|c| (c, KeyInputError::NonAscii)),
+            Just((' ', KeyInputError::ContainsSpace)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_rule_broken_inside_the_key_is_named(
+            key in "[!-~]{2,80}",
+            at in 1usize..80,
+            (bad, expected) in breaking_char(),
+        ) {
+            let at = at.min(key.len() - 1);
+            let input = format!("{}{bad}{}", &key[..at], &key[at..]);
+            prop_assert_eq!(ApiKey::parse(&input).err(), Some(expected));
+            // The same rules hold for what comes back from the credential store.
+            prop_assert_eq!(ApiKey::from_stored(input).err(), Some(expected));
+        }
+
+        #[test]
+        fn surrounding_whitespace_of_any_kind_is_trimmed(
+            key in "[!-~]{1,80}",
+            before in prop::collection::vec(prop::sample::select(vec![' ', '\t', '\n', '\r', '\u{a0}', '\u{2003}', '\u{3000}', '\u{85}']), 0..4),
+            after in prop::collection::vec(prop::sample::select(vec![' ', '\t', '\n', '\r', '\u{a0}', '\u{2003}', '\u{3000}', '\u{85}']), 0..4),
+        ) {
+            let before: String = before.into_iter().collect();
+            let after: String = after.into_iter().collect();
+            let parsed = ApiKey::parse(&format!("{before}{key}{after}")).expect("valid once trimmed");
+            prop_assert_eq!(parsed.expose_secret(), key.as_str());
+        }
+
+        #[test]
+        fn length_is_checked_in_bytes_at_the_limit(extra in 0usize..3, fill in "[!-~]") {
+            let input = fill.repeat(MAX_KEY_BYTES - 1 + extra);
+            let result = ApiKey::parse(&input);
+            if input.len() <= MAX_KEY_BYTES {
+                prop_assert!(result.is_ok());
+            } else {
+                prop_assert_eq!(result.err(), Some(KeyInputError::TooLong));
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
