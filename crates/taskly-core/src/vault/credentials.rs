@@ -529,6 +529,19 @@ mod tests {
     }
 
     #[test]
+    fn an_item_gone_mid_call_is_told_apart_from_a_failing_store() {
+        let gone = keyring_core::Error::PlatformFailure(
+            "zbus error: org.freedesktop.DBus.Error.UnknownMethod: Object does not exist at path \
+             \u{201c}/org/freedesktop/secrets/collection/login/3\u{201d}"
+                .into(),
+        );
+        assert!(vanished(&gone));
+        let broken = keyring_core::Error::PlatformFailure("the store fell over".into());
+        assert!(!vanished(&broken));
+        assert!(!vanished(&keyring_core::Error::NoEntry));
+    }
+
+    #[test]
     fn mock_store_round_trip_through_keyring_core() {
         let store = KeyringStore::new(
             StoreKind::Mock,
