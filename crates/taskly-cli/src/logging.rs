@@ -14,25 +14,20 @@ pub type Guard = Option<tracing_appender::non_blocking::WorkerGuard>;
 pub fn init(verbose: bool) -> Guard {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let (file_layer, guard) = match log_dir() {
-        Some(dir) if taskly_core::vault::db::create_private_dir(&dir).is_ok() => {
-            match tracing_appender::rolling::Builder::new()
-                .rotation(tracing_appender::rolling::Rotation::DAILY)
-                .filename_prefix("taskly-cli")
-                .filename_suffix("log")
-                .max_log_files(7)
-                .build(&dir)
-            {
-                Ok(appender) => {
-                    let (writer, guard) = tracing_appender::non_blocking(appender);
-                    let layer = tracing_subscriber::fmt::layer()
-                        .with_writer(writer)
-                        .with_ansi(false)
-                        .with_filter_boxed(filter());
-                    (Some(layer), Some(guard))
-                }
-                Err(_) => (None, None),
+        // Our own daily writer, as in the app: each file `0600` and the folder `0700` whatever
+        // the umask, the newest 7 kept.
+        Some(dir) => match taskly_core::vault::log_file::PrivateLogFile::new(&dir, "taskly-cli", 7)
+        {
+            Ok(appender) => {
+                let (writer, guard) = tracing_appender::non_blocking(appender);
+                let layer = tracing_subscriber::fmt::layer()
+                    .with_writer(writer)
+                    .with_ansi(false)
+                    .with_filter_boxed(filter());
+                (Some(layer), Some(guard))
             }
-        }
+            Err(_) => (None, None),
+        },
         _ => (None, None),
     };
     let stderr_layer = verbose.then(|| {

@@ -143,6 +143,9 @@ async fn files_are_private_whatever_the_umask_and_another_user_cannot_read_them(
     for file in [&db, &wal, &shm] {
         assert_eq!(mode(file), 0o600, "{}", file.display());
     }
+    for log in std::fs::read_dir(sb.log_dir()).expect("logs").flatten() {
+        assert_eq!(mode(&log.path()), 0o600, "{}", log.path().display());
+    }
     finish(chat.wait_with_output().expect("chat")).ok();
     // A second local user is refused, even with the way to the folder open to them.
     std::fs::set_permissions(sb.data_dir(), std::fs::Permissions::from_mode(0o755))
