@@ -192,7 +192,9 @@ echo "   window: $(echo "$window" | head -n1 | sed 's/^ *//')"
 if grep -h "ERROR" "$TASKLY_DATA_DIR"/logs/*.log 2>/dev/null; then fail "the app logged errors"; fi
 
 phase "no secret, test key or development file in what was installed"
-# Key-shaped strings of the repository's tests, demos and fixtures, plus this run's key.
+# Key-shaped strings of the repository's tests, demos and fixtures, plus this run's key, looked
+# for in every installed file and in ui/dist, which the app embeds compressed (a search of the
+# binary alone would not see inside it).
 git grep -hoE '(sk-(proj-|ant-(api03-)?|or-v1-)?|AIza|gsk_|xai-)[A-Za-z0-9_-]{16,}' -- crates src-tauri ui/src ui/e2e scripts \
   | sort -u > "$work/test-keys"
 echo "$test_key" >> "$work/test-keys"
@@ -203,10 +205,10 @@ found=""
 while IFS= read -r -d '' file; do
   hits="$(grep -aoF -f "$work/test-keys" "$file" | sort -u || true)"
   [ -z "$hits" ] || found+="$file: $hits"$'\n'
-done < <(find "$root/usr" -type f -print0)
+done < <(find "$root/usr" -type f -print0; find ui/dist -type f -print0)
 [ -z "$found" ] || fail "installed files contain test keys or secrets:
 $found"
-echo "   $(wc -l < "$work/test-keys") strings checked in $(find "$root/usr" -type f | wc -l) installed files: none found"
+echo "   $(wc -l < "$work/test-keys") strings checked in $(find "$root/usr" -type f | wc -l) installed files and ui/dist: none found"
 [ -z "$(find "$TASKLY_DATA_DIR" -type f -exec grep -alF "$test_key" {} + 2>/dev/null)" ] || fail "the data folder holds the key in plain text"
 
 phase "done"
