@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use crate::chat::upstream::Endpoint;
@@ -73,9 +73,10 @@ pub struct Decision {
     pub endpoint: Endpoint,
 }
 
-/// The enabled key for a provider, as SQLite has it.
-#[derive(Debug)]
+/// An enabled key, as SQLite has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct EnabledKey {
+    provider: String,
     id: String,
     label: String,
     masked: String,
@@ -108,6 +109,10 @@ impl Router {
     /// Decides where a request to `provider` goes. A decision is reused while nothing has
     /// changed in the key list, in this process or another; any change is seen on the next call.
     pub async fn decide(&self, provider: ProviderId) -> Result<Arc<Decision>> {
+        self.decide_with(provider, true).await
+    }
+
+    async fn decide_with(&self, provider: ProviderId, may_retry: bool) -> Result<Arc<Decision>> {
         let quick = self.stamp_inline();
         if let Some(stamp) = quick
             && let Ok(cache) = self.decisions.lock()
@@ -122,14 +127,49 @@ impl Router {
             Some(stamp) => stamp,
             None => self.stamp_blocking().await?,
         };
-        let decision = Arc::new(match self.enabled_key(provider).await? {
-            Some(key) => self.personal(provider, key).await?,
+        let enabled = self.enabled_keys().await?;
+        self.keep_only(&stamp, &enabled);
+        let mine = |keys: &[EnabledKey]| {
+            keys.iter()
+                .find(|k| k.provider == provider.as_str())
+                .cloned()
+        };
+        let decision = match mine(&enabled) {
+            Some(key) => match self.personal(provider, key.clone()).await {
+                // The key was removed or replaced by another process between reading the list
+                // and reading the store: decide once more from the list as it is now, rather
+                // than ask the user to re-enter a key that is simply gone or newer.
+                Err(Error::CredentialMissing { .. })
+                    if may_retry && mine(&self.enabled_keys().await?).as_ref() != Some(&key) =>
+                {
+                    return Box::pin(self.decide_with(provider, false)).await;
+                }
+                other => other?,
+            },
             None => self.taskly(provider, false)?,
-        });
+        };
+        let decision = Arc::new(decision);
         if let Ok(mut cache) = self.decisions.lock() {
             cache.insert(provider, (stamp, decision.clone()));
         }
         Ok(decision)
+    }
+
+    /// After a change to the key list: drops every decision made before it and every cached
+    /// secret that is no longer the enabled generation of a key, so a key removed, switched off
+    /// or replaced (here or by another process) does not linger in memory until its provider
+    /// is asked again.
+    fn keep_only(&self, stamp: &Stamp, enabled: &[EnabledKey]) {
+        if let Ok(mut cache) = self.decisions.lock() {
+            cache.retain(|_, (made, _)| made == stamp);
+        }
+        if let Ok(mut cache) = self.secrets.lock() {
+            cache.retain(|id, (generation, _)| {
+                enabled
+                    .iter()
+                    .any(|k| k.id == *id && k.generation == *generation)
+            });
+        }
     }
 
     fn stamp_inline(&self) -> Option<Stamp> {
@@ -234,26 +274,27 @@ impl Router {
         Ok(())
     }
 
-    async fn enabled_key(&self, provider: ProviderId) -> Result<Option<EnabledKey>> {
+    /// The account's enabled keys, one per provider at most (one small indexed read).
+    async fn enabled_keys(&self) -> Result<Vec<EnabledKey>> {
         let account = self.vault.account().as_str().to_owned();
         self.vault
             .db()
             .call(move |conn| {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT id, label, masked_hint, base_url, secret_generation FROM keys \
-                     WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND state = 'active'",
+                    "SELECT provider, id, label, masked_hint, base_url, secret_generation \
+                     FROM keys WHERE account = ?1 AND enabled = 1 AND state = 'active'",
                 )?;
-                Ok(stmt
-                    .query_row(params![account, provider.as_str()], |r| {
-                        Ok(EnabledKey {
-                            id: r.get(0)?,
-                            label: r.get(1)?,
-                            masked: r.get(2)?,
-                            base_url: r.get(3)?,
-                            generation: r.get(4)?,
-                        })
+                let rows = stmt.query_map(params![account], |r| {
+                    Ok(EnabledKey {
+                        provider: r.get(0)?,
+                        id: r.get(1)?,
+                        label: r.get(2)?,
+                        masked: r.get(3)?,
+                        base_url: r.get(4)?,
+                        generation: r.get(5)?,
                     })
-                    .optional()?)
+                })?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
             .await
     }
@@ -284,6 +325,11 @@ impl Router {
             .get(&key.id)
             .filter(|(generation, _)| *generation == key.generation)
             .map(|(_, secret)| secret.clone())
+    }
+
+    /// How many secrets this router holds in memory (for diagnostics and the leak tests).
+    pub fn cached_secrets(&self) -> usize {
+        self.secrets.lock().map(|cache| cache.len()).unwrap_or(0)
     }
 
     /// Forgets every cached secret and decision (secrets are zeroized once no request holds

@@ -201,6 +201,38 @@ async fn a_key_changed_elsewhere_counts_on_the_next_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_removed_elsewhere_leaves_this_process_at_its_next_decision() {
+    let s = Setup::new(Duration::ZERO).await;
+    let app = s.vault().await;
+    let cli = s.vault().await;
+    let id = add(&cli, KEY).await;
+    let service = Arc::new(ChatService::new(app));
+    service
+        .router()
+        .decide(ProviderId::Openai)
+        .await
+        .expect("personal route");
+    assert_eq!(service.router().cached_secrets(), 1);
+
+    // Removed by another process; the next decision, for any provider, lets the secret go
+    // (dropping its last reference zeroizes it) instead of keeping it until OpenAI is asked.
+    cli.remove(&id).await.expect("removed");
+    let other = service
+        .router()
+        .decide(ProviderId::Anthropic)
+        .await
+        .expect("Taskly route");
+    assert_eq!(other.info.describe(), "Taskly");
+    assert_eq!(service.router().cached_secrets(), 0);
+    let openai = service
+        .router()
+        .decide(ProviderId::Openai)
+        .await
+        .expect("Taskly route");
+    assert_eq!(openai.info.describe(), "Taskly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hard_budget_refuses_before_sending() {
     let s = Setup::new(Duration::ZERO).await;
     let vault = s.vault().await;

@@ -235,7 +235,11 @@ fn vanished(err: &keyring_core::Error) -> bool {
         return false;
     };
     let text = inner.to_string().to_ascii_lowercase();
-    text.contains("object does not exist") || text.contains("unknownobject")
+    // GNOME Keyring answers either way, depending on how far the deletion has got: the object
+    // path is gone, or it is still there without its `Secret.Item` interface.
+    text.contains("object does not exist")
+        || text.contains("unknownobject")
+        || (text.contains("no such interface") && text.contains("org.freedesktop.secret.item"))
 }
 
 fn looks_like_no_service(text: &str) -> bool {
@@ -536,6 +540,19 @@ mod tests {
                 .into(),
         );
         assert!(vanished(&gone));
+        let half_gone = keyring_core::Error::PlatformFailure(
+            "zbus error: org.freedesktop.DBus.Error.UnknownMethod: No such interface \
+             \u{201c}org.freedesktop.Secret.Item\u{201d} on object at path \
+             /org/freedesktop/secrets/collection/login/5"
+                .into(),
+        );
+        assert!(vanished(&half_gone));
+        let other_interface = keyring_core::Error::PlatformFailure(
+            "zbus error: org.freedesktop.DBus.Error.UnknownMethod: No such interface \
+             \u{201c}org.freedesktop.Secret.Service\u{201d}"
+                .into(),
+        );
+        assert!(!vanished(&other_interface));
         let broken = keyring_core::Error::PlatformFailure("the store fell over".into());
         assert!(!vanished(&broken));
         assert!(!vanished(&keyring_core::Error::NoEntry));
