@@ -80,6 +80,7 @@ pub fn exit_code(err: &Error) -> ExitCode {
         | C::UpstreamOutage
         | C::RequestRefused
         | C::NetworkError
+        | C::UntrustedCertificate
         | C::UpstreamTimeout
         | C::StreamCut
         | C::BadResponse

@@ -262,6 +262,19 @@ pub enum Error {
         /// What failed.
         detail: String,
     },
+    /// The server's TLS certificate is not trusted by this machine: the connection was
+    /// closed during the handshake, before anything (the key included) was sent.
+    #[error(
+        "The certificate of {host} is not trusted ({detail}), so nothing was sent to {upstream}. If your company inspects HTTPS traffic, add its certificate authority to the system's certificates; otherwise someone may be intercepting the connection."
+    )]
+    UntrustedCertificate {
+        /// Who we tried.
+        upstream: Upstream,
+        /// The host.
+        host: String,
+        /// What the TLS library said.
+        detail: String,
+    },
     /// No answer (or no next piece of it) in time.
     #[error("{upstream} did not answer in time (no {phase} within {secs} s). Try again.", secs = after.as_secs_f32())]
     UpstreamTimeout {
@@ -384,6 +397,7 @@ pub enum ErrorCode {
     UpstreamOutage,
     RequestRefused,
     NetworkError,
+    UntrustedCertificate,
     UpstreamTimeout,
     StreamCut,
     BadResponse,
@@ -419,6 +433,7 @@ pub enum ErrorAction {
     PickModel,
     SignIn,
     RaiseBudget,
+    CheckCertificates,
     None,
 }
 
@@ -481,6 +496,7 @@ impl Error {
             Error::UpstreamOutage { .. } => C::UpstreamOutage,
             Error::RequestRefused { .. } => C::RequestRefused,
             Error::NetworkError { .. } => C::NetworkError,
+            Error::UntrustedCertificate { .. } => C::UntrustedCertificate,
             Error::UpstreamTimeout { .. } => C::UpstreamTimeout,
             Error::StreamCut { .. } => C::StreamCut,
             Error::BadResponse { .. } => C::BadResponse,
@@ -534,6 +550,7 @@ impl Error {
             Error::ProxyTokenRejected { .. } | Error::ProxyTokenMissing => A::SignIn,
             Error::UnsafeRoute { .. } => A::CheckBaseUrl,
             Error::BudgetExceeded { .. } => A::RaiseBudget,
+            Error::UntrustedCertificate { .. } => A::CheckCertificates,
             Error::Cancelled => A::None,
             Error::Internal(_) => A::ReportBug,
         }
@@ -560,6 +577,7 @@ impl Error {
             | Error::UpstreamOutage { upstream, .. }
             | Error::RequestRefused { upstream, .. }
             | Error::NetworkError { upstream, .. }
+            | Error::UntrustedCertificate { upstream, .. }
             | Error::UpstreamTimeout { upstream, .. }
             | Error::StreamCut { upstream, .. }
             | Error::BadResponse { upstream, .. } => Some(*upstream),

@@ -70,6 +70,24 @@ fn cannot(e: reqwest::Error) -> Error {
     Error::Internal(format!("cannot build the HTTP client: {e}"))
 }
 
+/// Whether a transport error's innermost message is rustls refusing the server's certificate
+/// (unknown issuer, expired, wrong name, ...). Such a failure is not transient and not the
+/// network's: it is never retried and never answered with "save without checking".
+pub(crate) fn is_untrusted_certificate(detail: &str) -> bool {
+    detail.contains("invalid peer certificate")
+}
+
+/// The innermost message of an error's source chain (what actually failed: refused, DNS, TLS).
+pub(crate) fn innermost(err: &dyn std::error::Error) -> String {
+    let mut detail = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        detail = e.to_string();
+        source = e.source();
+    }
+    detail
+}
+
 /// Reads a response body up to `limit` bytes and stops there: a hostile or broken server never
 /// makes us hold more than that.
 pub async fn read_limited(

@@ -354,7 +354,9 @@ async fn certificate_errors_are_never_ignored_and_no_header_is_sent() {
             .add(new_key(ProviderId::Openai, &base, true))
             .await
             .expect_err("an untrusted certificate");
-        let Error::ProviderUnreachable { detail, .. } = &refused else {
+        // Not "unreachable": saving without checking is not offered for a certificate that
+        // is not trusted.
+        let Error::UntrustedCertificate { detail, .. } = &refused else {
             panic!("{host}: {refused:?}");
         };
         assert!(
@@ -363,7 +365,8 @@ async fn certificate_errors_are_never_ignored_and_no_header_is_sent() {
         );
         println!("validation through an untrusted certificate: {refused}");
 
-        // Chat with a key saved unverified: a network error naming the certificate.
+        // Chat with a key saved unverified: refused once, naming the certificate; not retried
+        // as if the network were down.
         let id = vault
             .add(new_key(ProviderId::Openai, &base, false))
             .await
@@ -372,7 +375,7 @@ async fn certificate_errors_are_never_ignored_and_no_header_is_sent() {
             .id;
         let service = Arc::new(ChatService::new(vault.clone()));
         let (events, error) = chat(&service, ProviderId::Openai).await;
-        let Some(Error::NetworkError { detail, .. }) = &error else {
+        let Some(Error::UntrustedCertificate { detail, .. }) = &error else {
             panic!("{host}: {error:?}");
         };
         assert!(
@@ -382,6 +385,12 @@ async fn certificate_errors_are_never_ignored_and_no_header_is_sent() {
         assert!(
             !events.iter().any(|e| matches!(e, ChatEvent::Delta { .. })),
             "no answer through a bad certificate"
+        );
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, ChatEvent::Retrying { .. })),
+            "a certificate that is not trusted is not retried"
         );
         println!(
             "chat through an untrusted certificate: {}",

@@ -15,7 +15,7 @@ export type DocsPage = 'providers' | 'privacy' | 'troubleshooting' | 'ux';
 export const DOCS_ANCHORS = {
   providers: ['openai', 'anthropic', 'gemini', 'mistral', 'groq', 'openrouter', 'deepseek', 'xai', 'azure-openai', 'custom'],
   privacy: ['what-goes-where'],
-  troubleshooting: ['credential-store'],
+  troubleshooting: ['credential-store', 'proxies-and-certificates'],
   ux: [],
 } as const satisfies Record<DocsPage, readonly string[]>;
 

@@ -102,11 +102,13 @@ pub fn classify_transport(
             after,
         };
     }
-    let mut detail = String::new();
-    let mut source: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = source {
-        detail = e.to_string();
-        source = e.source();
+    let detail = crate::http::innermost(err);
+    if crate::http::is_untrusted_certificate(&detail) {
+        return Error::UntrustedCertificate {
+            upstream,
+            host: host.to_owned(),
+            detail: error_body::scrub(&detail, None),
+        };
     }
     Error::NetworkError {
         upstream,

@@ -261,11 +261,13 @@ fn transport_error(
     }
     // reqwest's Display names the URL, which holds no secret (keys never go in URLs); the
     // source chain says what failed (refused, DNS, TLS).
-    let mut detail = String::new();
-    let mut source: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = source {
-        detail = e.to_string();
-        source = e.source();
+    let detail = crate::http::innermost(err);
+    if crate::http::is_untrusted_certificate(&detail) {
+        return Error::UntrustedCertificate {
+            upstream: crate::Upstream::Provider(provider),
+            host: base.host(),
+            detail: error_body::scrub(&detail, None),
+        };
     }
     Error::ProviderUnreachable {
         provider,

@@ -24,6 +24,8 @@ export function errorTitle(error: ErrorPayload, providerName: string): string {
       return `Couldn't reach ${providerName}`;
     case 'provider_error':
       return `${providerName} had a problem checking the key`;
+    case 'untrusted_certificate':
+      return `${providerName}'s certificate is not trusted`;
     case 'endpoint_not_found':
     case 'invalid_base_url':
     case 'base_url_required':

@@ -6,6 +6,7 @@ import { useData } from '../../state/data';
 import { useNav } from '../../state/nav';
 import type { Turn } from '../../state/chat';
 import { ExternalLink } from '../ExternalLink';
+import { docsUrl } from '../../lib/docs';
 import { KeyIcon, RefreshIcon, SparkIcon, WarningIcon } from '../Icons';
 import { Markdown } from './lazyMarkdown';
 import { useCountdown } from './useCountdown';
@@ -38,6 +39,8 @@ export function errorHeadline(error: ErrorPayload, provider: string): string {
       return error.via_taskly ? 'Taskly is having trouble' : `${provider} is having trouble`;
     case 'network_error':
       return 'Could not connect';
+    case 'untrusted_certificate':
+      return 'Certificate not trusted';
     case 'upstream_timeout':
       return 'No answer in time';
     case 'model_not_available':
@@ -203,6 +206,16 @@ function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickM
       ) : null;
       break;
     }
+    case 'check_certificates':
+      action = (
+        <ExternalLink
+          href={docsUrl('troubleshooting', 'proxies-and-certificates')}
+          className="button button-small"
+        >
+          About certificates
+        </ExternalLink>
+      );
+      break;
     case 'pick_model':
       action = (
         <button type="button" className="button button-small" onClick={onPickModel}>
