@@ -140,8 +140,9 @@ pub enum Error {
         /// How long we waited.
         after: Duration,
     },
-    /// The base URL answered, but not with the API we expected (404 on the models call).
-    #[error("{provider} has no API at this base URL (HTTP {status} for the models list). Check the base URL.", provider = provider_name(*.provider))]
+    /// The base URL answered, but not with the API we expected (404 on the models call, or a
+    /// 200 that is not a models list).
+    #[error("{provider} has no API at this base URL (the models list answered HTTP {status} with no list of models). Check the base URL.", provider = provider_name(*.provider))]
     EndpointNotFound {
         /// Which provider.
         provider: ProviderId,

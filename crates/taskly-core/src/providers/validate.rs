@@ -123,10 +123,11 @@ pub fn classify(
     key: &ApiKey,
 ) -> Result<ValidationOutcome> {
     if status.is_success() {
-        let models = parse_models(spec.model_list, body).ok_or_else(|| Error::ProviderError {
+        // A 200 that is not a models list is almost always a base URL pointing at something
+        // else (a web page, another API): say so, rather than "answered with an error".
+        let models = parse_models(spec.model_list, body).ok_or(Error::EndpointNotFound {
             provider: spec.id,
             status: status.as_u16(),
-            detail: "the models list could not be read.".into(),
         })?;
         return Ok(ValidationOutcome {
             status: Verification::Verified,
