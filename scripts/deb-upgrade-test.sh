@@ -68,7 +68,10 @@ if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/public ui/index.html ui
   -newer ui/dist/index.html -print -quit 2>/dev/null)" ]; then
   npm --prefix ui run build --silent
 fi
-cargo build --locked --release -p taskly-cli -p taskly-fake-ai
+# Separately: built together, cargo would unify their dependencies' features and build a
+# `taskly` that differs from the one scripts/release.sh ships (and compile both twice).
+cargo build --locked --release -p taskly-cli
+cargo build --locked --release -p taskly-fake-ai
 
 v1="$(taskly_config_version)"
 v2="$(node -p 'const [a, b, c] = process.argv[1].split("-")[0].split(".").map(Number); `${a}.${b}.${c + 1}`' "$v1")"

@@ -93,6 +93,20 @@ fi
 echo "== installers: $bundles"
 taskly_bundle "" "$bundles" "$out" "$patch"
 
+# The .rpm is not installed here (no RPM system); where the rpm tool exists, at least read it:
+# its header, its dependencies, and the same short file list as the .deb.
+if command -v rpm >/dev/null 2>&1; then
+  for rpm_file in "$out"/*.rpm; do
+    [ -f "$rpm_file" ] || continue
+    echo "== $(basename "$rpm_file")"
+    rpm -qp --queryformat '%{NAME} %{VERSION}-%{RELEASE} %{ARCH}\n' "$rpm_file"
+    rpm -qpR "$rpm_file" | sed 's/^/   requires: /'
+    unexpected="$(rpm -qpl "$rpm_file" | grep -vE \
+      '^/usr/bin/(taskly-desktop|taskly)$|^/usr/share/applications/[A-Za-z0-9 _.-]+\.desktop$|^/usr/share/icons/hicolor/[0-9x@]+/apps/[A-Za-z0-9 _.-]+\.png$|^/usr/share/icons/hicolor(/[0-9x@]+(/apps)?)?$|^/usr(/bin|/share(/applications|/icons)?)?$' || true)"
+    [ -z "$unexpected" ] || { echo "$(basename "$rpm_file") contains unexpected files:"$'\n'"$unexpected" >&2; exit 1; }
+  done
+fi
+
 if [ "$(uname -s)" = "Linux" ] && [ "$skip_upgrade_test" -eq 0 ]; then
   echo "== the upgrade keeps the keys (.deb)"
   ./scripts/deb-upgrade-test.sh
