@@ -142,9 +142,10 @@ for _ in $(seq 100); do [ -s "$work/fake-url" ] && break; sleep 0.1; done
 [ -s "$work/fake-url" ] || fail "the fake provider did not start"
 export TASKLY_OPENAI_BASE_URL="$(cat "$work/fake-url")/openai/v1"
 taskly="$root/usr/bin/taskly"
-printf '%s' "$test_key" | "$taskly" keys add --provider openai --label "Upgrade test" --enable --json > "$work/add.json"
+printf '%s' "$test_key" | "$taskly" keys add --provider openai --label "Upgrade test" --enable --json > "$work/add.json" \
+  || fail "taskly keys add ($v1): $(cat "$work/add.json")"
 key_id="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).key.id' "$work/add.json")"
-"$taskly" keys list --json > "$work/list1.json"
+"$taskly" keys list --json > "$work/list1.json" || fail "taskly keys list ($v1): $(cat "$work/list1.json")"
 
 phase "upgrade: install $v2 over $v1"
 dpkg_root -i "$deb2"
@@ -153,7 +154,7 @@ dpkg_root --verify "$pkg" || fail "the installed files are not those of $v2"
 grep -E " (upgrade|status installed) " "$work/dpkg.log" | sed 's/^/   dpkg: /'
 
 phase "the key after the upgrade ($v2)"
-"$taskly" keys list --json > "$work/list2.json"
+"$taskly" keys list --json > "$work/list2.json" || fail "taskly keys list ($v2): $(cat "$work/list2.json")"
 node - "$work/list1.json" "$work/list2.json" "$key_id" <<'JS'
 const fs = require("fs");
 const [before, after, id] = process.argv.slice(2).map((p, i) => (i < 2 ? JSON.parse(fs.readFileSync(p, "utf8")) : p));
@@ -167,7 +168,7 @@ for (const field of ["provider", "label", "masked", "base_url", "created_at"]) {
 console.log(`   key ${id} (${key.provider}, "${key.label}", ${key.masked}) still there and enabled`);
 JS
 # The secret itself, not only the metadata: the provider accepts what the credential store holds.
-"$taskly" keys validate "$key_id" --json > "$work/validate.json"
+"$taskly" keys validate "$key_id" --json > "$work/validate.json" || fail "taskly keys validate ($v2): $(cat "$work/validate.json")"
 node -e 'const k = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (k.verification !== "verified") throw new Error("validation after the upgrade: " + JSON.stringify(k)); console.log("   its secret still validates: " + k.verification)' "$work/validate.json"
 "$taskly" doctor --json > "$work/doctor.json" || fail "taskly doctor is not healthy after the upgrade: $(cat "$work/doctor.json")"
 
