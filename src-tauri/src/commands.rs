@@ -1,6 +1,7 @@
 //! The IPC commands: one thin call into the core each. Errors cross as `ErrorPayload`.
 
 pub mod app;
+pub mod args;
 pub mod chat;
 pub mod keys;
 pub mod updates;

@@ -5,6 +5,7 @@ use taskly_core::{Error, ErrorPayload, doctor, settings};
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
+use super::args::{Arg, MAX_URL_BYTES};
 use crate::forms::{AppInfo, Settings};
 use crate::state::AppState;
 
@@ -22,7 +23,11 @@ pub async fn get_settings(state: State<'_, AppState>) -> Answer<Settings> {
 }
 
 #[tauri::command]
-pub async fn set_fallback_to_taskly(state: State<'_, AppState>, enabled: bool) -> Answer<Settings> {
+pub async fn set_fallback_to_taskly(
+    state: State<'_, AppState>,
+    enabled: Arg<bool>,
+) -> Answer<Settings> {
+    let enabled = enabled.take()?;
     let services = state.services()?;
     let account = services.vault.account().as_str().to_owned();
     settings::set_fallback_to_taskly(services.vault.db(), &account, enabled)
@@ -34,7 +39,8 @@ pub async fn set_fallback_to_taskly(state: State<'_, AppState>, enabled: bool) -
 }
 
 #[tauri::command]
-pub async fn usage_report(state: State<'_, AppState>, days: u32) -> Answer<Vec<UsageRow>> {
+pub async fn usage_report(state: State<'_, AppState>, days: Arg<u32>) -> Answer<Vec<UsageRow>> {
+    let days = days.take()?;
     let services = state.services()?;
     let since = usage::days_ago(days.clamp(1, 366) - 1);
     usage::report(
@@ -64,7 +70,11 @@ pub async fn app_info(state: State<'_, AppState>) -> Answer<AppInfo> {
 
 /// Opens a web page in the system browser; the web view itself never navigates away.
 #[tauri::command]
-pub fn open_external(app: AppHandle, url: String) -> Answer<()> {
+pub fn open_external(app: AppHandle, url: Arg<String>) -> Answer<()> {
+    let url = url.take()?;
+    if url.len() > MAX_URL_BYTES {
+        return Err(bad_link());
+    }
     let parsed = url::Url::parse(&url).map_err(|_| bad_link())?;
     if !matches!(parsed.scheme(), "https" | "http" | "mailto") {
         return Err(bad_link());

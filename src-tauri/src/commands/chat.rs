@@ -8,6 +8,7 @@ use taskly_core::{Error, ErrorPayload};
 use tauri::State;
 use tauri::ipc::Channel;
 
+use super::args::{Arg, MAX_ID_CHARS};
 use crate::state::AppState;
 
 /// Bounds on what the web view may ask for: a typed error, never a panic or unbounded memory.
@@ -20,9 +21,11 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 #[tauri::command]
 pub async fn chat_start(
     state: State<'_, AppState>,
-    request: ChatRequest,
-    on_event: Channel<serde_json::Value>,
+    request: Arg<ChatRequest>,
+    on_event: Arg<Channel<serde_json::Value>>,
 ) -> Result<String, ErrorPayload> {
+    let request = request.take()?;
+    let on_event = on_event.take()?;
     check(&request)?;
     let services = state.services()?;
     let id = format!("chat-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
@@ -52,13 +55,22 @@ pub async fn chat_start(
 }
 
 #[tauri::command]
-pub fn chat_cancel(state: State<'_, AppState>, request_id: String) {
+pub fn chat_cancel(
+    state: State<'_, AppState>,
+    request_id: Arg<String>,
+) -> Result<(), ErrorPayload> {
+    let request_id = request_id.take()?;
+    if request_id.len() > MAX_ID_CHARS {
+        // No such request: nothing to stop.
+        return Ok(());
+    }
     if let Ok(mut running) = state.running.lock()
         && let Some(task) = running.remove(&request_id)
     {
         // Dropping the core's stream inside the task closes the upstream connection.
         task.abort();
     }
+    Ok(())
 }
 
 fn check(request: &ChatRequest) -> Result<(), ErrorPayload> {

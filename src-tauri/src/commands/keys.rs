@@ -5,6 +5,7 @@ use taskly_core::vault::{KeySaved, KeyUpdate};
 use taskly_core::{ErrorPayload, KeyInfo, NewKey, ProviderId};
 use tauri::State;
 
+use super::args::{self, Arg, key_id};
 use crate::forms::{KeyChange, NewKeyForm, take_secret};
 use crate::state::AppState;
 
@@ -26,13 +27,16 @@ pub async fn list_keys(state: State<'_, AppState>) -> Answer<Vec<KeyInfo>> {
 }
 
 #[tauri::command]
-pub async fn add_key(state: State<'_, AppState>, form: NewKeyForm) -> Answer<KeySaved> {
-    let services = state.services()?;
+pub async fn add_key(state: State<'_, AppState>, form: Arg<NewKeyForm>) -> Answer<KeySaved> {
+    let form = form.take()?;
+    // The secret is checked (and wiped) first, so nothing else ever sees a malformed one.
     let secret = take_secret(form.secret)?;
+    let base_url = args::base_url(form.base_url)?;
+    let services = state.services()?;
     let new = NewKey {
         provider: form.provider,
         label: form.label,
-        base_url: form.base_url,
+        base_url,
         secret,
         verify: form.verify,
         enable: form.enable,
@@ -43,12 +47,14 @@ pub async fn add_key(state: State<'_, AppState>, form: NewKeyForm) -> Answer<Key
 #[tauri::command]
 pub async fn update_key(
     state: State<'_, AppState>,
-    id: String,
-    change: KeyChange,
+    id: Arg<String>,
+    change: Arg<KeyChange>,
 ) -> Answer<KeySaved> {
+    let id = key_id(id)?;
+    let change = change.take()?;
     let update = KeyUpdate {
         label: change.label,
-        base_url: change.base_url,
+        base_url: args::base_url(change.base_url)?,
         secret: None,
         verify: change.verify,
     };
@@ -63,12 +69,14 @@ pub async fn update_key(
 #[tauri::command]
 pub async fn replace_key_secret(
     state: State<'_, AppState>,
-    id: String,
-    secret: String,
-    verify: bool,
+    id: Arg<String>,
+    secret: Arg<String>,
+    verify: Arg<bool>,
 ) -> Answer<KeySaved> {
+    let secret = take_secret(secret.take()?)?;
+    let id = key_id(id)?;
+    let verify = verify.take()?;
     let services = state.services()?;
-    let secret = take_secret(secret)?;
     let update = KeyUpdate {
         secret: Some(secret),
         verify,
@@ -84,9 +92,10 @@ pub async fn replace_key_secret(
 #[tauri::command]
 pub async fn set_key_enabled(
     state: State<'_, AppState>,
-    id: String,
-    enabled: bool,
+    id: Arg<String>,
+    enabled: Arg<bool>,
 ) -> Answer<KeySaved> {
+    let (id, enabled) = (key_id(id)?, enabled.take()?);
     state
         .services()?
         .vault
@@ -96,7 +105,8 @@ pub async fn set_key_enabled(
 }
 
 #[tauri::command]
-pub async fn remove_key(state: State<'_, AppState>, id: String) -> Answer<KeyInfo> {
+pub async fn remove_key(state: State<'_, AppState>, id: Arg<String>) -> Answer<KeyInfo> {
+    let id = key_id(id)?;
     let services = state.services()?;
     let removed = services.vault.remove(&id).await.map_err(|e| e.payload())?;
     // The removed key's secret may still sit in the router's cache; drop it now.
@@ -105,7 +115,8 @@ pub async fn remove_key(state: State<'_, AppState>, id: String) -> Answer<KeyInf
 }
 
 #[tauri::command]
-pub async fn validate_key(state: State<'_, AppState>, id: String) -> Answer<KeyInfo> {
+pub async fn validate_key(state: State<'_, AppState>, id: Arg<String>) -> Answer<KeyInfo> {
+    let id = key_id(id)?;
     state
         .services()?
         .vault
