@@ -11,228 +11,17 @@
 //! plain `cargo test`; `scripts/test.sh` runs it with `--ignored`.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+#[path = "support/window.rs"]
+mod window;
+
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::json;
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
-use taskly_testkit::{SecretService, files_containing};
+use taskly_testkit::files_containing;
+use window::Window;
 
 const PROXY_TOKEN: &str = "e2e-taskly-token-0123456789";
-const W3C_ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-struct Killed(Vec<Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-struct Driver {
-    http: reqwest::Client,
-    base: String,
-    session: String,
-    shots: PathBuf,
-}
-
-impl Driver {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        let mut request = self.http.request(method, &url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("webdriver answers");
-        let value: Value = response.json().await.expect("webdriver JSON");
-        if let Some(error) = value["value"]["error"].as_str() {
-            panic!("webdriver {path}: {error}: {}", value["value"]["message"]);
-        }
-        value["value"].clone()
-    }
-
-    async fn find(&self, xpath: &str) -> Option<String> {
-        let url = format!("{}/session/{}/element", self.base, self.session);
-        let value: Value = self
-            .http
-            .post(&url)
-            .json(&json!({ "using": "xpath", "value": xpath }))
-            .send()
-            .await
-            .expect("webdriver")
-            .json()
-            .await
-            .expect("json");
-        if std::env::var_os("TASKLY_E2E_DEBUG").is_some() {
-            eprintln!("find {xpath}: {value}");
-        }
-        value["value"][W3C_ELEMENT].as_str().map(str::to_owned)
-    }
-
-    async fn wait_for(&self, xpath: &str, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(id) = self.find(xpath).await {
-                return id;
-            }
-            if Instant::now() > deadline {
-                self.shot(&format!("failed-{}", what.replace(' ', "-")))
-                    .await;
-                panic!("never saw {what} ({xpath})");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Presses Escape and waits until no dialog is left (closing animations included).
-    async fn close_dialogs(&self) {
-        self.keys("\u{E00C}").await;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self
-            .find("//*[@role='dialog' or @role='alertdialog']")
-            .await
-            .is_some()
-        {
-            assert!(Instant::now() < deadline, "a dialog did not close");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-
-    /// Clicks the element once it is there and interactable: a dialog that is still
-    /// animating in, or a list that re-rendered, answers "element not interactable" or
-    /// "stale element reference" for a moment, so those are retried until the deadline.
-    async fn click(&self, xpath: &str, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let id = self.wait_for(xpath, what).await;
-            let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
-            let value: Value = self
-                .http
-                .post(&url)
-                .json(&json!({}))
-                .send()
-                .await
-                .expect("webdriver answers")
-                .json()
-                .await
-                .expect("webdriver JSON");
-            let Some(error) = value["value"]["error"].as_str() else {
-                return;
-            };
-            let transient = matches!(
-                error,
-                "element not interactable"
-                    | "stale element reference"
-                    | "element click intercepted"
-            );
-            if !transient || Instant::now() > deadline {
-                self.shot(&format!("failed-click-{}", what.replace(' ', "-")))
-                    .await;
-                panic!("clicking {what}: {error}: {}", value["value"]["message"]);
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    async fn type_into(&self, element: &str, text: &str) {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{element}/value"),
-            Some(json!({ "text": text })),
-        )
-        .await;
-    }
-
-    async fn keys(&self, keys: &str) {
-        let mut actions = Vec::new();
-        for key in keys.chars() {
-            actions.push(json!({ "type": "keyDown", "value": key.to_string() }));
-        }
-        for key in keys.chars().rev() {
-            actions.push(json!({ "type": "keyUp", "value": key.to_string() }));
-        }
-        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
-        self.call(reqwest::Method::POST, "/actions", Some(body))
-            .await;
-        self.call(reqwest::Method::DELETE, "/actions", None).await;
-    }
-
-    async fn script(&self, source: &str) -> Value {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/async",
-            Some(json!({ "script": source, "args": [] })),
-        )
-        .await
-    }
-
-    async fn shot(&self, name: &str) {
-        let value = self.call(reqwest::Method::GET, "/screenshot", None).await;
-        if let Some(data) = value.as_str()
-            && let Ok(png) = base64::engine::general_purpose::STANDARD.decode(data)
-        {
-            let _ = std::fs::write(self.shots.join(format!("{name}.png")), png);
-        }
-    }
-
-    /// The input labelled `label` (an element id).
-    async fn field(&self, label: &str) -> String {
-        let label_el = self
-            .wait_for(&format!("//label[normalize-space()='{label}']"), label)
-            .await;
-        let target = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/element/{label_el}/attribute/for"),
-                None,
-            )
-            .await;
-        let id = target.as_str().expect("label has a for");
-        self.wait_for(&format!("//*[@id='{id}']"), label).await
-    }
-}
-
-fn which(tool: &str) -> PathBuf {
-    let out = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .expect("sh");
-    assert!(
-        out.status.success(),
-        "{tool} is needed (scripts/setup.sh installs it)"
-    );
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn app_binary() -> PathBuf {
-    let path = std::env::var("TASKLY_APP_BINARY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            let target = std::env::var("CARGO_TARGET_DIR")
-                .unwrap_or_else(|_| format!("{}/../target", env!("CARGO_MANIFEST_DIR")));
-            Path::new(&target).join("release/taskly-desktop")
-        });
-    assert!(
-        path.exists(),
-        "build the app first: cargo build --release -p taskly-desktop ({})",
-        path.display()
-    );
-    path
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window; scripts/test.sh runs it"]
@@ -248,7 +37,6 @@ async fn the_whole_flow_in_the_real_window_dark() {
 
 async fn the_whole_flow(theme: &str) {
     let canary = taskly_testkit::canary("e2e");
-    let keyring = SecretService::start();
     let fake = FakeAi::start(FakeAiConfig {
         provider_keys: vec![canary.clone()],
         chunk_delay: Duration::from_millis(30),
@@ -262,103 +50,24 @@ async fn the_whole_flow(theme: &str) {
     })
     .await
     .expect("fake proxy");
-    let home = tempfile::Builder::new()
-        .prefix("taskly-e2e-home-")
-        .tempdir()
-        .expect("home");
-    let data = home.path().join("data");
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../artifacts/e2e")
-        .join(theme);
-    std::fs::create_dir_all(&shots).expect("artifacts folder");
-
-    let display = format!(
-        ":{}",
-        if theme == "dark" { 93 } else { 92 } + 10 * (std::process::id() % 9)
-    );
-    let mut children = Killed(Vec::new());
-    children.0.push(
-        Command::new(which("Xvfb"))
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb"),
-    );
-    std::thread::sleep(Duration::from_millis(800));
-    let port = free_port();
-    let native_port = free_port();
-    let driver = Command::new(which("tauri-driver"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-            "--native-driver",
-        ])
-        .arg(which("WebKitWebDriver"))
-        .env("DISPLAY", &display)
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", home.path().join("share"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("TASKLY_DATA_DIR", &data)
-        .env("TASKLY_OPENAI_BASE_URL", fake.base_url(Flavor::OpenAi))
-        .env("TASKLY_PROXY_URL", proxy.base_url(Flavor::Proxy))
-        .env("TASKLY_PROXY_TOKEN", PROXY_TOKEN)
-        .env("RUST_LOG", "trace")
-        .env("TASKLY_THEME", theme)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        // No update check from tests: nothing may leave this machine.
-        .env("TASKLY_UPDATE_CHECK", "off")
-        .envs(keyring.envs())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tauri-driver");
-    children.0.push(driver);
-
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
-    let base = format!("http://127.0.0.1:{port}");
-    let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": app_binary() } } } });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let session = loop {
-        if let Ok(response) = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .await
-            && let Ok(value) = response.json::<Value>().await
-            && let Some(id) = value["value"]["sessionId"].as_str()
-        {
-            break id.to_owned();
-        }
-        assert!(Instant::now() < deadline, "no WebDriver session");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
-    let d = Driver {
-        http,
-        base,
-        session,
-        shots,
-    };
-
-    // Home.
-    d.wait_for(
-        "//button[contains(normalize-space(), 'Settings')]",
-        "the main window",
+    // The harness also sets RUST_LOG=trace, TASKLY_UPDATE_CHECK=off (no update check from
+    // tests: nothing may leave this machine) and a private HOME, XDG folders and keyring.
+    let mut w = Window::start(
+        theme,
+        if theme == "dark" { 93 } else { 92 },
+        &[
+            ("TASKLY_OPENAI_BASE_URL", fake.base_url(Flavor::OpenAi)),
+            ("TASKLY_PROXY_URL", proxy.base_url(Flavor::Proxy)),
+            ("TASKLY_PROXY_TOKEN", PROXY_TOKEN.into()),
+            ("TASKLY_THEME", theme.into()),
+        ],
     )
     .await;
+    let d = &w.driver;
+    let keyring = &w.keyring;
+    let data = w.data.clone();
+
+    // Home.
     d.shot("01-home").await;
 
     // Settings → AI keys: add a valid key, switched on.
@@ -524,15 +233,10 @@ async fn the_whole_flow(theme: &str) {
     );
 
     // The canary appears nowhere the app wrote: data, logs, the web view's storage and caches.
-    let _ = d
-        .http
-        .delete(format!("{}/session/{}", d.base, d.session))
-        .send()
-        .await;
-    drop(children);
+    w.stop().await;
     // HOME holds the data folder (SQLite, WAL, logs) and XDG data/cache/config (WebKit's
     // localStorage, IndexedDB and caches).
-    let hits = files_containing(home.path(), &canary);
+    let hits = files_containing(w.home.path(), &canary);
     assert!(hits.is_empty(), "the key leaked into {hits:?}");
     assert!(
         data.join("logs").exists(),

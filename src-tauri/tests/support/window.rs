@@ -1,0 +1,590 @@
+//! Harness for the real-window tests: Xvfb, tauri-driver and WebKitWebDriver around the release
+//! app, with a private GNOME Keyring, a private HOME (so the web view's storage and caches land
+//! where the tests can search them), and the app's stdout and stderr kept in a file.
+//!
+//! Each test file includes it with `#[path = "support/window.rs"] mod window;`.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    dead_code,
+    missing_debug_implementations
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+use taskly_testkit::SecretService;
+
+pub const W3C_ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Child processes killed (and reaped) when dropped.
+pub struct Killed(pub Vec<Child>);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub struct Driver {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub session: String,
+    pub shots: PathBuf,
+}
+
+impl Driver {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("webdriver answers");
+        let value: Value = response.json().await.expect("webdriver JSON");
+        if let Some(error) = value["value"]["error"].as_str() {
+            panic!("webdriver {path}: {error}: {}", value["value"]["message"]);
+        }
+        value["value"].clone()
+    }
+
+    pub async fn find(&self, xpath: &str) -> Option<String> {
+        let url = format!("{}/session/{}/element", self.base, self.session);
+        let value: Value = self
+            .http
+            .post(&url)
+            .json(&json!({ "using": "xpath", "value": xpath }))
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
+        value["value"][W3C_ELEMENT].as_str().map(str::to_owned)
+    }
+
+    pub async fn wait_for(&self, xpath: &str, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(id) = self.find(xpath).await {
+                return id;
+            }
+            if Instant::now() > deadline {
+                self.shot(&format!("failed-{}", what.replace(' ', "-")))
+                    .await;
+                panic!("never saw {what} ({xpath})");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Presses Escape and waits until no dialog is left (closing animations included).
+    pub async fn close_dialogs(&self) {
+        self.keys("\u{E00C}").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self
+            .find("//*[@role='dialog' or @role='alertdialog']")
+            .await
+            .is_some()
+        {
+            assert!(Instant::now() < deadline, "a dialog did not close");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+
+    /// Clicks the element once it is there and interactable, retrying the transient answers
+    /// of a dialog still animating in or a list that re-rendered.
+    pub async fn click(&self, xpath: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let id = self.wait_for(xpath, what).await;
+            let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
+            let value: Value = self
+                .http
+                .post(&url)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("webdriver answers")
+                .json()
+                .await
+                .expect("webdriver JSON");
+            let Some(error) = value["value"]["error"].as_str() else {
+                return;
+            };
+            let transient = matches!(
+                error,
+                "element not interactable"
+                    | "stale element reference"
+                    | "element click intercepted"
+            );
+            if !transient || Instant::now() > deadline {
+                self.shot(&format!("failed-click-{}", what.replace(' ', "-")))
+                    .await;
+                panic!("clicking {what}: {error}: {}", value["value"]["message"]);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn type_into(&self, element: &str, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    pub async fn keys(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for key in keys.chars() {
+            actions.push(json!({ "type": "keyDown", "value": key.to_string() }));
+        }
+        for key in keys.chars().rev() {
+            actions.push(json!({ "type": "keyUp", "value": key.to_string() }));
+        }
+        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        self.call(reqwest::Method::POST, "/actions", Some(body))
+            .await;
+        self.call(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    /// Runs an async script (its last argument is the callback) with `args`.
+    pub async fn script_with(&self, source: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": source, "args": args })),
+        )
+        .await
+    }
+
+    pub async fn script(&self, source: &str) -> Value {
+        self.script_with(source, json!([])).await
+    }
+
+    /// Calls an IPC command from the page the way any script in it could, and returns
+    /// `{"ok": value}` or `{"err": rejection}`.
+    pub async fn invoke(&self, command: &str, args: Value) -> Value {
+        self.script_with(
+            "const [cmd, args, done] = arguments;\
+             window.__TAURI_INTERNALS__.invoke(cmd, args)\
+               .then((ok) => done({ ok: ok === undefined ? null : ok }), (err) => done({ err: err === undefined ? null : err }));",
+            json!([command, args]),
+        )
+        .await
+    }
+
+    pub async fn shot(&self, name: &str) {
+        let value = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        if let Some(data) = value.as_str()
+            && let Ok(png) = base64::engine::general_purpose::STANDARD.decode(data)
+        {
+            let _ = std::fs::write(self.shots.join(format!("{name}.png")), png);
+        }
+    }
+
+    /// The input labelled `label` (an element id).
+    pub async fn field(&self, label: &str) -> String {
+        let label_el = self
+            .wait_for(&format!("//label[normalize-space()='{label}']"), label)
+            .await;
+        let target = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{label_el}/attribute/for"),
+                None,
+            )
+            .await;
+        let id = target.as_str().expect("label has a for");
+        self.wait_for(&format!("//*[@id='{id}']"), label).await
+    }
+
+    /// Ends the WebDriver session (the app is closed with it).
+    pub async fn quit(&self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+    }
+}
+
+pub fn which(tool: &str) -> PathBuf {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{tool} is needed (scripts/setup.sh installs it)"
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+pub fn app_binary() -> PathBuf {
+    let path = std::env::var("TASKLY_APP_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            let target = std::env::var("CARGO_TARGET_DIR")
+                .unwrap_or_else(|_| format!("{}/../target", env!("CARGO_MANIFEST_DIR")));
+            Path::new(&target).join("release/taskly-desktop")
+        });
+    assert!(
+        path.exists(),
+        "build the app first: cargo build --release -p taskly-desktop ({})",
+        path.display()
+    );
+    path
+}
+
+/// The running app and everything around it.
+pub struct Window {
+    pub driver: Driver,
+    /// The app's HOME: data folder, logs, XDG data/cache/config (WebKit's storage).
+    pub home: tempfile::TempDir,
+    /// `TASKLY_DATA_DIR`.
+    pub data: PathBuf,
+    /// Where tauri-driver's (and so the app's) stdout and stderr go; outside HOME.
+    pub output: PathBuf,
+    pub keyring: SecretService,
+    _outdir: tempfile::TempDir,
+    children: Killed,
+}
+
+impl Window {
+    /// Starts Xvfb, tauri-driver and the app with `envs` added to its environment, and waits
+    /// for the main window. `name` picks the screenshot folder and display number.
+    pub async fn start(name: &str, display_base: u32, envs: &[(&str, String)]) -> Self {
+        let keyring = SecretService::start();
+        let home = tempfile::Builder::new()
+            .prefix("taskly-e2e-home-")
+            .tempdir()
+            .expect("home");
+        let outdir = tempfile::Builder::new()
+            .prefix("taskly-e2e-out-")
+            .tempdir()
+            .expect("output folder");
+        let output = outdir.path().join("app-output.log");
+        let data = home.path().join("data");
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../artifacts/e2e")
+            .join(name);
+        std::fs::create_dir_all(&shots).expect("artifacts folder");
+
+        let display = format!(":{}", display_base + 10 * (std::process::id() % 9));
+        let mut children = Killed(Vec::new());
+        children.0.push(
+            Command::new(which("Xvfb"))
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb"),
+        );
+        std::thread::sleep(Duration::from_millis(800));
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(&output).expect("output file");
+        let driver = Command::new(which("tauri-driver"))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+                "--native-driver",
+            ])
+            .arg(which("WebKitWebDriver"))
+            .env("DISPLAY", &display)
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("share"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .env("TASKLY_DATA_DIR", &data)
+            .env("TASKLY_UPDATE_CHECK", "off")
+            .env("RUST_LOG", "trace")
+            .env("RUST_BACKTRACE", "1")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .envs(keyring.envs())
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(log.try_clone().expect("output file"))
+            .stderr(log)
+            .spawn()
+            .expect("tauri-driver");
+        children.0.push(driver);
+
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        let base = format!("http://127.0.0.1:{port}");
+        let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": app_binary() } } } });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let session = loop {
+            if let Ok(response) = http
+                .post(format!("{base}/session"))
+                .json(&caps)
+                .send()
+                .await
+                && let Ok(value) = response.json::<Value>().await
+                && let Some(id) = value["value"]["sessionId"].as_str()
+            {
+                break id.to_owned();
+            }
+            assert!(Instant::now() < deadline, "no WebDriver session");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        let driver = Driver {
+            http,
+            base,
+            session,
+            shots,
+        };
+        driver
+            .wait_for(
+                "//button[contains(normalize-space(), 'Settings')]",
+                "the main window",
+            )
+            .await;
+        Self {
+            driver,
+            home,
+            data,
+            output,
+            keyring,
+            _outdir: outdir,
+            children,
+        }
+    }
+
+    /// The app's process id (a child of WebKitWebDriver, found by its executable).
+    pub fn app_pid(&self) -> Option<u32> {
+        let binary = std::fs::canonicalize(app_binary()).ok()?;
+        let home = self.home.path().as_os_str().to_owned();
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let exe = std::fs::read_link(entry.path().join("exe")).ok();
+            if exe.as_deref() != Some(binary.as_path()) {
+                continue;
+            }
+            // Several tests may run apps at once: ours is the one with our HOME.
+            let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+            let ours = environ.split(|b| *b == 0).any(|var| {
+                var.strip_prefix(b"HOME=")
+                    .is_some_and(|v| v == home.as_encoded_bytes())
+            });
+            if ours {
+                return Some(pid);
+            }
+        }
+        None
+    }
+
+    /// What the app (and the drivers) wrote to stdout and stderr so far.
+    pub fn output_text(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(&self.output).unwrap_or_default()).into_owned()
+    }
+
+    /// Closes the app and stops the drivers and Xvfb.
+    pub async fn stop(&mut self) {
+        self.driver.quit().await;
+        for child in &mut self.children.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.children.0.clear();
+        // The app may take a moment to go after its session ends.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Counts the copies of `needle` in the memory of process `pid` (root, or the same user with
+/// ptrace allowed): every page that is present or swapped out (per `/proc/PID/pagemap`) in a
+/// readable mapping, except read-only file mappings (program code, libraries, fonts: a secret
+/// cannot be there). Reserved but untouched memory (WebKit reserves tens of GB) is skipped.
+/// Returns `None` when the memory cannot be read at all.
+pub fn memory_copies(pid: u32, needle: &[u8]) -> Option<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    const PAGE: u64 = 4096;
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut pagemap = std::fs::File::open(format!("/proc/{pid}/pagemap")).ok()?;
+    let mut count = 0;
+    let mut read_any = false;
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let path = parts.nth(3).unwrap_or("");
+        if !perms.starts_with('r')
+            || (!perms.contains('w') && path.starts_with('/'))
+            || path.starts_with("[vvar")
+            || path.starts_with("[vsyscall")
+        {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
+        else {
+            continue;
+        };
+        // Walk the mapping's pages in batches; read each run of pages that hold data, carrying
+        // the tail of a run so a copy across a read boundary is still found.
+        let mut window: Vec<u8> = Vec::new();
+        let mut last_end = 0u64;
+        let batch_pages: u64 = 65_536;
+        let mut page = start / PAGE;
+        let end_page = end / PAGE;
+        while page < end_page {
+            let n = (end_page - page).min(batch_pages);
+            let mut entries = vec![0u8; usize::try_from(n * 8).unwrap_or(0)];
+            if pagemap.seek(SeekFrom::Start(page * 8)).is_err()
+                || pagemap.read_exact(&mut entries).is_err()
+            {
+                break;
+            }
+            let present: Vec<bool> = entries
+                .chunks_exact(8)
+                .map(|e| {
+                    let v = u64::from_le_bytes(e.try_into().unwrap_or([0; 8]));
+                    v & (3 << 62) != 0
+                })
+                .collect();
+            let mut i = 0usize;
+            while i < present.len() {
+                if !present[i] {
+                    i += 1;
+                    continue;
+                }
+                let run_start = i;
+                while i < present.len() && present[i] && i - run_start < 2048 {
+                    i += 1;
+                }
+                let from = (page + run_start as u64) * PAGE;
+                let to = (page + i as u64) * PAGE;
+                if from != last_end {
+                    window.clear();
+                }
+                let keep = needle.len().saturating_sub(1).min(window.len());
+                window.drain(..window.len() - keep);
+                let old = window.len();
+                window.resize(old + usize::try_from(to - from).unwrap_or(0), 0);
+                if mem.seek(SeekFrom::Start(from)).is_err()
+                    || mem.read_exact(&mut window[old..]).is_err()
+                {
+                    window.clear();
+                    last_end = 0;
+                    continue;
+                }
+                read_any = true;
+                count += count_in(&window, needle);
+                last_end = to;
+            }
+            page += n;
+        }
+    }
+    read_any.then_some(count)
+}
+
+/// Occurrences of `needle` in `haystack`. Jumps between occurrences of the needle's rarest-looking
+/// byte with std's (optimised) byte search, so it is quick even in a debug build.
+pub fn count_in(haystack: &[u8], needle: &[u8]) -> usize {
+    use std::io::BufRead;
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return 0;
+    }
+    let k = needle
+        .iter()
+        .rposition(|b| b.is_ascii_uppercase() && *b != b'A')
+        .unwrap_or(0);
+    let probe = needle[k];
+    let mut count = 0;
+    let mut offset = 0;
+    while offset < haystack.len() {
+        let mut cursor = &haystack[offset..];
+        let skipped = cursor.skip_until(probe).unwrap_or(0);
+        if skipped == 0 {
+            break;
+        }
+        let at = offset + skipped - 1;
+        if haystack[at] != probe {
+            break;
+        }
+        if at >= k && haystack[at - k..].starts_with(needle) {
+            count += 1;
+        }
+        offset = at + 1;
+    }
+    count
+}
+
+/// The processes whose parent is `pid`, with their names (WebKit's web and network processes
+/// are children of the app).
+pub fn children_of(pid: u32) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_owned())
+        };
+        if field("PPid:").and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
+            out.push((child, field("Name:").unwrap_or_default()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_every_copy_including_at_the_edges() {
+        let needle = b"sk-proj-CANARYx1Zz9";
+        let mut hay = needle.to_vec();
+        hay.extend_from_slice(b"ZZZ sk-proj-CANARYx1Zz sk-proj-CANARYx1Zz9");
+        hay.extend_from_slice(needle);
+        assert_eq!(super::count_in(&hay, needle), 3);
+        assert_eq!(super::count_in(b"Zz9", needle), 0);
+        assert_eq!(super::count_in(b"", needle), 0);
+    }
+}
