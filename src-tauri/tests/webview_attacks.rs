@@ -684,12 +684,26 @@ async fn a_canary_key_through_every_flow_leaves_no_trace_and_its_memory_copies_a
         "the masked key",
     )
     .await;
-    let keys = d.invoke("list_keys", json!({})).await;
-    let id = keys["ok"][0]["id"].as_str().expect("a key").to_owned();
-    observed.push(keys);
+    observed.push(d.invoke("list_keys", json!({})).await);
 
-    // Validate, chat, failing chat (the provider echoes the key), replace: from the page.
-    observed.push(d.invoke("validate_key", json!({ "id": id })).await);
+    // Validate ("Check again"), chat, failing chat (the provider echoes the key), replace and
+    // remove, all through the UI as a person would: the keys only ever travel as typed text.
+    d.click(
+        "//button[starts-with(@aria-label, 'Check again')]",
+        "Check again",
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("models"))
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "the key was not checked again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     ask(&w, "hello canary").await;
     d.wait_for(
         "//*[contains(., 'Echo: hello canary')]",
@@ -712,22 +726,71 @@ async fn a_canary_key_through_every_flow_leaves_no_trace_and_its_memory_copies_a
         !page.to_string().contains(&canary),
         "the page shows the key"
     );
-    observed.push(
-        d.invoke(
-            "replace_key_secret",
-            json!({ "id": id, "secret": replacement, "verify": true }),
-        )
-        .await,
-    );
+    let before = w.keyring.usernames();
+    d.close_dialogs().await;
+    d.click(
+        "//button[contains(normalize-space(), 'Settings')]",
+        "Settings",
+    )
+    .await;
+    d.click(
+        "//button[starts-with(@aria-label, 'Replace key of')]",
+        "Replace key",
+    )
+    .await;
+    let new_field = d.field("New OpenAI API key").await;
+    d.type_into(&new_field, &replacement).await;
+    d.click(
+        "//form[starts-with(@aria-label, 'Replace the key of')]//button[@type='submit']",
+        "Replace",
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = w.keyring.usernames();
+        if now.len() == 1 && now != before {
+            assert_eq!(
+                w.keyring.lookup(&now[0]).as_deref(),
+                Some(replacement.as_str())
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the key was not replaced");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     ask(&w, "after replace").await;
     d.wait_for(
         "//*[contains(., 'Echo: after replace')]",
         "the answer after replace",
     )
     .await;
+    d.wait_for(
+        "//button[normalize-space()='Send']",
+        "the end of the answer",
+    )
+    .await;
     observed.push(d.invoke("list_keys", json!({})).await);
-    observed.push(d.invoke("remove_key", json!({ "id": id })).await);
+    d.close_dialogs().await;
+    d.click(
+        "//button[contains(normalize-space(), 'Settings')]",
+        "Settings",
+    )
+    .await;
+    d.click("//button[starts-with(@aria-label, 'Delete “')]", "Delete")
+        .await;
+    d.click(
+        "//*[@role='alertdialog']//button[contains(normalize-space(), 'Delete')]",
+        "confirm delete",
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !w.keyring.usernames().is_empty() {
+        assert!(Instant::now() < deadline, "the credential was not deleted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    d.close_dialogs().await;
     observed.push(d.invoke("list_keys", json!({})).await);
+    assert_eq!(observed.last().map(|v| &v["ok"]), Some(&json!([])));
     for answer in &observed {
         let text = answer.to_string();
         assert!(
@@ -769,7 +832,7 @@ async fn a_canary_key_through_every_flow_leaves_no_trace_and_its_memory_copies_a
         .collect();
     let figures = json!({
         "pid": pid,
-        "after": "add (form), validate, chat, failing chat (key echoed by the provider), replace, chat, remove",
+        "after": "all through the UI: add, check again, chat, failing chat (key echoed by the provider), replace (typed), chat, delete",
         "canary_utf8_copies": copies,
         "canary_utf16le_copies": copies_utf16,
         "replacement_utf8_copies": copies_replacement,
