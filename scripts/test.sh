@@ -44,7 +44,7 @@ step "the real app: release build, WebKitGTK under Xvfb, tauri-driver"
 cargo build --locked --release -p taskly-desktop
 set +e
 TASKLY_APP_BINARY="$CARGO_TARGET_DIR/release/taskly-desktop" dbus-run-session -- \
-  cargo test --locked -p taskly-desktop --test real_window -- --ignored --test-threads=1 2>&1 | tee -a "$TMPDIR/test.log"
+  cargo test --locked -p taskly-desktop --test real_window --test webview_attacks -- --ignored --test-threads=1 2>&1 | tee -a "$TMPDIR/test.log"
 e2e=${PIPESTATUS[0]}
 set -e
 [ "$e2e" -eq 0 ] || status=$e2e
