@@ -49,6 +49,9 @@ e2e=${PIPESTATUS[0]}
 set -e
 [ "$e2e" -eq 0 ] || status=$e2e
 
+step "the .deb: install, add a key, upgrade: the key is still there"
+./scripts/deb-upgrade-test.sh --same-binary || status=1
+
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$TMPDIR/test.log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$TMPDIR/test.log" | awk '{s+=$1} END {print s+0}')
 echo
