@@ -45,6 +45,11 @@ pub enum KeyInputError {
         "The key contains a space. Paste only the key itself, without \"Bearer\" or other words around it."
     )]
     ContainsSpace,
+    /// Longer than Windows Credential Manager can hold (2,560 bytes, stored as UTF-16).
+    #[error(
+        "The key is longer than 1,280 characters, the most Windows Credential Manager can hold. Provider keys are far shorter: check that you copied only the key."
+    )]
+    TooLongForWindows,
 }
 
 impl ApiKey {

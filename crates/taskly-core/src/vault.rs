@@ -225,6 +225,7 @@ impl Vault {
         )?;
         // The store first: without one nothing can be saved, and the key need not travel at all.
         let creds = self.credentials().await?;
+        creds.kind().check_fits(&new.secret)?;
         let warnings = shape_warnings(new.provider, &new.secret);
         let outcome = self
             .check(new.provider, &base, &new.secret, new.verify)
@@ -335,6 +336,7 @@ impl Vault {
         if let Some(secret) = update.secret {
             warnings.extend(shape_warnings(current.provider, &secret));
             let creds = self.credentials().await?;
+            creds.kind().check_fits(&secret)?;
             let outcome = self
                 .check(current.provider, &base, &secret, update.verify)
                 .await?;

@@ -34,6 +34,24 @@ pub enum StoreKind {
     Mock,
 }
 
+impl StoreKind {
+    /// Refuses, before anything is sent or stored, a key this store cannot hold: Windows
+    /// Credential Manager keeps at most 2,560 bytes per secret and the store crate writes UTF-16,
+    /// so 1,280 characters (keys are ASCII). Without this the store's own error would surface
+    /// as a generic "the credential store failed" after validation.
+    pub fn check_fits(self, secret: &ApiKey) -> Result<(), crate::KeyInputError> {
+        match self {
+            StoreKind::WindowsCredentialManager if secret.len() > WINDOWS_MAX_KEY_CHARS => {
+                Err(crate::KeyInputError::TooLongForWindows)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The longest key Windows Credential Manager holds (2,560 bytes of UTF-16).
+pub const WINDOWS_MAX_KEY_CHARS: usize = 1280;
+
 impl fmt::Display for StoreKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -530,6 +548,25 @@ mod tests {
             creds.delete("x".into()).await,
             Err(Error::CredentialStoreUnavailable { .. })
         ));
+    }
+
+    #[test]
+    fn windows_refuses_keys_longer_than_credential_manager_holds() {
+        let longest = ApiKey::parse(&"k".repeat(WINDOWS_MAX_KEY_CHARS)).expect("valid");
+        let longer = ApiKey::parse(&"k".repeat(WINDOWS_MAX_KEY_CHARS + 1)).expect("valid");
+        let windows = StoreKind::WindowsCredentialManager;
+        assert_eq!(windows.check_fits(&longest), Ok(()));
+        assert_eq!(
+            windows.check_fits(&longer),
+            Err(crate::KeyInputError::TooLongForWindows)
+        );
+        for other in [
+            StoreKind::SecretService,
+            StoreKind::Keychain,
+            StoreKind::Keyutils,
+        ] {
+            assert_eq!(other.check_fits(&longer), Ok(()), "{other}");
+        }
     }
 
     #[test]
