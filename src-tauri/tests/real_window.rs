@@ -16,7 +16,6 @@ mod window;
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
 use taskly_testkit::files_containing;
 use window::Window;
@@ -78,22 +77,7 @@ async fn the_whole_flow(theme: &str) {
     .await;
     let key_field = d.field("OpenAI API key").await;
     d.type_into(&key_field, &canary).await;
-    let use_now = d.field("Use this key for OpenAI requests").await;
-    let selected = d
-        .call(
-            reqwest::Method::GET,
-            &format!("/element/{use_now}/selected"),
-            None,
-        )
-        .await;
-    if selected != json!(true) {
-        d.call(
-            reqwest::Method::POST,
-            &format!("/element/{use_now}/click"),
-            Some(json!({})),
-        )
-        .await;
-    }
+    d.tick("Use this key for OpenAI requests").await;
     d.shot("02-key-typed").await;
     d.click(
         "//form[contains(@class, 'add-key')]//button[@type='submit']",

@@ -657,22 +657,7 @@ async fn a_canary_key_through_every_flow_leaves_no_trace_and_its_memory_copies_a
     .await;
     let key_field = d.field("OpenAI API key").await;
     d.type_into(&key_field, &canary).await;
-    let use_now = d.field("Use this key for OpenAI requests").await;
-    let selected = d
-        .call(
-            reqwest::Method::GET,
-            &format!("/element/{use_now}/selected"),
-            None,
-        )
-        .await;
-    if selected != json!(true) {
-        d.call(
-            reqwest::Method::POST,
-            &format!("/element/{use_now}/click"),
-            Some(json!({})),
-        )
-        .await;
-    }
+    d.tick("Use this key for OpenAI requests").await;
     d.click(
         "//form[contains(@class, 'add-key')]//button[@type='submit']",
         "Save",

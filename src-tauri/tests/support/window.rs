@@ -209,6 +209,17 @@ impl Driver {
         self.wait_for(&format!("//*[@id='{id}']"), label).await
     }
 
+    /// Ticks the checkbox labelled `label` unless it is ticked already.
+    pub async fn tick(&self, label: &str) {
+        let element = self.field(label).await;
+        let path = format!("/element/{element}/selected");
+        if self.call(reqwest::Method::GET, &path, None).await != json!(true) {
+            let click = format!("/element/{element}/click");
+            self.call(reqwest::Method::POST, &click, Some(json!({})))
+                .await;
+        }
+    }
+
     /// Ends the WebDriver session (the app is closed with it).
     pub async fn quit(&self) {
         let _ = self
