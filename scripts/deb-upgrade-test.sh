@@ -185,7 +185,9 @@ for _ in $(seq 50); do
   [ -e "/tmp/.X11-unix/X${display#:}" ] && { [ "$have_xwininfo" -eq 0 ] || xwininfo -root -display "$display" >/dev/null 2>&1; } && break
   sleep 0.1
 done
-DISPLAY="$display" "$root/usr/bin/taskly-desktop" >"$work/app.log" 2>&1 &
+# No update check: nothing may leave this machine (the installed app would ask
+# releases.taskly.chat at start).
+DISPLAY="$display" TASKLY_UPDATE_CHECK=off "$root/usr/bin/taskly-desktop" >"$work/app.log" 2>&1 &
 app_pid=$!
 pids+=("$app_pid")
 if [ "$have_xwininfo" -eq 1 ]; then
