@@ -73,6 +73,32 @@ pub struct Decision {
     pub endpoint: Endpoint,
 }
 
+/// Refuses a key's base URL on a Taskly host (`taskly.chat` and below) or on the Taskly proxy's
+/// host: a personal key is never sent there, not even to validate it. Used when a key is added,
+/// replaced or moved, and again for every routing decision.
+pub(crate) fn refuse_taskly_host(base: &BaseUrl, proxy_url: &str) -> Result<()> {
+    let host = base.host().to_ascii_lowercase();
+    if host == "taskly.chat" || host.ends_with(".taskly.chat") {
+        return Err(Error::UnsafeRoute {
+            reason: format!("the key's base URL points at a Taskly host ({host})"),
+        });
+    }
+    if let Ok(proxy) = BaseUrl::parse(proxy_url) {
+        // On this machine, ports tell services apart; elsewhere the host alone decides.
+        let same = if base.is_loopback() {
+            base.origin() == proxy.origin()
+        } else {
+            proxy.host().eq_ignore_ascii_case(&host)
+        };
+        if same {
+            return Err(Error::UnsafeRoute {
+                reason: format!("the key's base URL is the Taskly proxy's host ({host})"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// An enabled key, as SQLite has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct EnabledKey {
@@ -250,28 +276,10 @@ impl Router {
         Ok(Decision { info, endpoint })
     }
 
-    /// A personal key never goes to a Taskly host, whatever the configuration says.
+    /// A personal key never goes to a Taskly host, whatever the configuration says (checked
+    /// again here for a base URL changed in SQLite behind our back).
     fn refuse_taskly_host(&self, base: &BaseUrl) -> Result<()> {
-        let host = base.host().to_ascii_lowercase();
-        if host == "taskly.chat" || host.ends_with(".taskly.chat") {
-            return Err(Error::UnsafeRoute {
-                reason: format!("the key's base URL points at a Taskly host ({host})"),
-            });
-        }
-        if let Ok(proxy) = BaseUrl::parse(&self.vault.config().chat.proxy_url) {
-            // On this machine, ports tell services apart; elsewhere the host alone decides.
-            let same = if base.is_loopback() {
-                base.origin() == proxy.origin()
-            } else {
-                proxy.host().eq_ignore_ascii_case(&host)
-            };
-            if same {
-                return Err(Error::UnsafeRoute {
-                    reason: format!("the key's base URL is the Taskly proxy's host ({host})"),
-                });
-            }
-        }
-        Ok(())
+        refuse_taskly_host(base, &self.vault.config().chat.proxy_url)
     }
 
     /// The account's enabled keys, one per provider at most (one small indexed read).

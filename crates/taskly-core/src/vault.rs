@@ -576,6 +576,8 @@ impl Vault {
         secret: &ApiKey,
         verify: bool,
     ) -> Result<ValidationOutcome> {
+        // Before anything is sent or stored: a key is never sent to Taskly, not even to check it.
+        crate::routing::refuse_taskly_host(base, &self.config.chat.proxy_url)?;
         if !verify {
             return Ok(ValidationOutcome {
                 status: Verification::Unverified,

@@ -211,25 +211,55 @@ async fn failures_are_typed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_pointing_at_the_taskly_proxy_is_refused() {
     let sb = Sandbox::new().await;
+    let code = |run: &crate::support::Run| run.json()["error"]["code"].clone();
+    // Even a proxy that would accept the key never sees it: not to validate it, not when saved
+    // without checking, not when a key is moved there.
     sb.proxy.add_provider_key(VALID_KEY);
     let proxy_base = sb.proxy.base_url(Flavor::OpenAi);
-    sb.add(
-        VALID_KEY,
+    for extra in [&[][..], &["--no-verify"][..]] {
+        let mut args = vec!["keys", "add", "--json", "--provider", "custom"];
+        args.extend_from_slice(&["--base-url", &proxy_base, "--enable"]);
+        args.extend_from_slice(extra);
+        let run = sb.run(&args, VALID_KEY);
+        assert_eq!(code(&run), "unsafe_route", "{extra:?}: {}", run.stdout);
+    }
+    for taskly_host in ["https://api.taskly.chat/v1", "https://taskly.chat/v1"] {
+        let run = sb.run(
+            &[
+                "keys",
+                "add",
+                "--json",
+                "--provider",
+                "custom",
+                "--base-url",
+                taskly_host,
+            ],
+            VALID_KEY,
+        );
+        assert_eq!(code(&run), "unsafe_route", "{}", run.stdout);
+    }
+    let id = sb.add(VALID_KEY, &["--enable"]);
+    let moved = sb.run(
         &[
-            "--provider",
-            "custom",
+            "keys",
+            "update",
+            "--json",
+            &id,
             "--base-url",
             &proxy_base,
-            "--enable",
+            "--no-verify",
         ],
+        "",
     );
-    sb.proxy.clear_requests();
-    let run = sb.run(&["chat", "--json", "-p", "custom", "hello"], "");
-    assert!(
-        run.stdout.contains("\"code\":\"unsafe_route\""),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(code(&moved), "unsafe_route", "{}", moved.stdout);
+    assert!(sb.proxy.requests().is_empty(), "the proxy saw nothing");
+
+    // A base URL changed in SQLite behind our back is refused again when routing.
+    let db = rusqlite::Connection::open(sb.data_dir().join("data/taskly.db")).expect("db");
+    db.execute("UPDATE keys SET base_url = ?1", [&proxy_base])
+        .expect("tamper");
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert_eq!(code(&run), "unsafe_route", "{}", run.stdout);
     assert!(sb.proxy.requests().is_empty(), "nothing was sent");
 }
 
