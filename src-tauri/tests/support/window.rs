@@ -85,16 +85,23 @@ impl Driver {
         }
     }
 
-    /// Presses Escape and waits until no dialog is left (closing animations included).
+    /// Presses Escape until no dialog is left (closing animations included). One Escape may
+    /// land while a nested dialog (a confirmation) is still closing and close only that one,
+    /// so it is pressed again every second while a dialog remains.
     pub async fn close_dialogs(&self) {
         self.keys("\u{E00C}").await;
         let deadline = Instant::now() + Duration::from_secs(10);
+        let mut next_escape = Instant::now() + Duration::from_secs(1);
         while self
             .find("//*[@role='dialog' or @role='alertdialog']")
             .await
             .is_some()
         {
             assert!(Instant::now() < deadline, "a dialog did not close");
+            if Instant::now() > next_escape {
+                self.keys("\u{E00C}").await;
+                next_escape = Instant::now() + Duration::from_secs(1);
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
