@@ -118,14 +118,15 @@ async fn files_are_private_whatever_the_umask_and_another_user_cannot_read_them(
     };
     finish(
         spawn(
-            &["keys", "add", "--json", "--provider", "openai"],
+            &["keys", "add", "--json", "--provider", "openai", "--enable"],
             VALID_KEY,
         )
         .wait_with_output()
         .expect("wait"),
     )
     .ok();
-    // A slow answer keeps the process (and its database connection, so the WAL files) alive
+    // A slow answer from the provider (the key is switched on, so the chat goes there and not
+    // to the proxy) keeps the process (and its database connection, so the WAL files) alive
     // while we look.
     sb.fake.push_fault(Fault::Slow(Duration::from_millis(2500)));
     let chat = spawn(&["chat", "hello"], "");
