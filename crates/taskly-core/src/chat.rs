@@ -3,7 +3,7 @@
 //! The router (`routing.rs`) decides where a request goes; the wire adapters turn a
 //! [`ChatRequest`] into a provider's HTTP request and its answer (plain or streamed as
 //! server-sent events) back into [`Decoded`] pieces: OpenAI-compatible providers and the Taskly
-//! proxy through `async-openai` (`openai_compat.rs`), Anthropic and Gemini through small adapters
+//! proxy through `async-openai` (`upstream.rs`), Anthropic and Gemini through small adapters
 //! of ours (`anthropic.rs`, `gemini.rs`) over one SSE decoder (`sse.rs`).
 
 pub mod anthropic;
@@ -12,6 +12,8 @@ pub mod gemini;
 pub mod models;
 pub mod run;
 pub mod sse;
+#[cfg(test)]
+mod stream_tests;
 pub mod upstream;
 
 use serde::{Deserialize, Serialize};

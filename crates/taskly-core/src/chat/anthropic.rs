@@ -319,7 +319,7 @@ mod tests {
     use super::*;
     use crate::ProviderId;
     use crate::chat::Message;
-    use crate::chat::sse::SseDecoder;
+    use crate::chat::stream_tests::{assert_any_split_decodes_the_same, decode_chunks, lines};
 
     fn conversation(max_tokens: Option<u32>) -> ChatRequest {
         let message = |role, content: &str| Message {
@@ -368,20 +368,8 @@ mod tests {
     );
 
     fn run(chunks: &[&[u8]]) -> Result<Vec<Decoded>, DecodeError> {
-        let mut sse = SseDecoder::new();
         let mut decoder = StreamDecoder::new();
-        let mut out = Vec::new();
-        for chunk in chunks {
-            for event in sse.push(chunk)? {
-                out.extend(decoder.decode_event(&event)?);
-            }
-        }
-        assert_eq!(sse.finish()?, None);
-        Ok(out)
-    }
-
-    fn lines(decoded: &[Decoded]) -> String {
-        decoded.iter().map(|d| format!("{d:?}\n")).collect()
+        decode_chunks(chunks, |event| decoder.decode_event(event))
     }
 
     fn event(name: Option<&str>, data: &str) -> SseEvent {
@@ -453,17 +441,7 @@ mod tests {
 
     #[test]
     fn any_byte_split_decodes_the_same() {
-        let bytes = STREAM.as_bytes();
-        let whole = run(&[bytes]).expect("decodes");
-        for at in 0..=bytes.len() {
-            assert_eq!(
-                run(&[&bytes[..at], &bytes[at..]]).expect("decodes"),
-                whole,
-                "split at {at}"
-            );
-        }
-        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        assert_eq!(run(&singles).expect("decodes"), whole);
+        assert_any_split_decodes_the_same(STREAM, run);
     }
 
     #[test]
