@@ -144,10 +144,12 @@ fn open_blocking(path: &Path, durability: Durability) -> Result<Connection> {
             supported: SCHEMA_VERSION,
         });
     }
-    if tables > 0 {
+    if tables > 0 && durability == Durability::Full {
         // Before anything is written (switching to WAL writes the header, a migration writes
         // pages): damage found only later would already have been written over. The file is
-        // small (keys and daily counters), so this costs a few milliseconds per start.
+        // small (keys and daily counters), so this costs a few milliseconds per start. Only the
+        // main connection checks: the relaxed one (usage counters) is opened after it, by the
+        // same process, and would scan the same file again on the first chat.
         let verdict: String = conn
             .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
             .map_err(|e| classify(path, e))?;
