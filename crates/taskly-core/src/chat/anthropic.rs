@@ -319,24 +319,12 @@ mod tests {
     use super::*;
     use crate::ProviderId;
     use crate::chat::Message;
-    use crate::chat::stream_tests::{assert_any_split_decodes_the_same, decode_chunks, lines};
+    use crate::chat::adapter_tests::{
+        self, assert_any_split_decodes_the_same, decode_chunks, lines,
+    };
 
     fn conversation(max_tokens: Option<u32>) -> ChatRequest {
-        let message = |role, content: &str| Message {
-            role,
-            content: content.to_owned(),
-        };
-        ChatRequest {
-            provider: ProviderId::Anthropic,
-            model: None,
-            messages: vec![
-                message(Role::System, "You are Taskly's assistant. Answer briefly."),
-                message(Role::User, "What is on my list today?"),
-                message(Role::Assistant, "Two tasks: call the bank, buy milk."),
-                message(Role::User, "Which one first?"),
-            ],
-            max_tokens,
-        }
+        adapter_tests::conversation(ProviderId::Anthropic, max_tokens)
     }
 
     /// A stream as the Messages API sends it.

@@ -1,8 +1,29 @@
-//! Test helpers shared by the wire adapters' tests (Anthropic, Gemini): decode a recorded SSE
-//! stream fed in chunks, and hold that any way of chunking it decodes the same.
+//! Test helpers shared by the wire adapters' tests (Anthropic, Gemini): one conversation to
+//! encode, decoding a recorded SSE stream fed in chunks, and holding that any way of chunking it
+//! decodes the same.
 
 use super::sse::{SseDecoder, SseEvent};
-use super::{DecodeError, Decoded};
+use super::{ChatRequest, DecodeError, Decoded, Message, Role};
+use crate::ProviderId;
+
+/// A short conversation with a system prompt and two turns each way.
+pub(crate) fn conversation(provider: ProviderId, max_tokens: Option<u32>) -> ChatRequest {
+    let message = |role, content: &str| Message {
+        role,
+        content: content.to_owned(),
+    };
+    ChatRequest {
+        provider,
+        model: None,
+        messages: vec![
+            message(Role::System, "You are Taskly's assistant. Answer briefly."),
+            message(Role::User, "What is on my list today?"),
+            message(Role::Assistant, "Two tasks: call the bank, buy milk."),
+            message(Role::User, "Which one first?"),
+        ],
+        max_tokens,
+    }
+}
 
 /// Feeds `chunks` through one SSE decoder and `decode` (an adapter's event decoder); the stream
 /// must end on an event boundary.
