@@ -7,7 +7,7 @@
  * - A key containing `invalid` is refused (`invalid_key`); `offline` makes the provider
  *   unreachable (`retry_or_save_without_checking`); `timeout` times out; `ratelimit` and `quota`
  *   save it with that note; `locked` fails with a locked credential store.
- * - A question containing `#ratelimit`, `#quota`, `#invalid`, `#outage`, `#network`, `#cut`,
+ * - A question containing `#ratelimit`, `#quota`, `#invalid`, `#outage`, `#network`, `#certificate`, `#cut`,
  *   `#model` fails that way (once per identical question, so Retry then works); `#retry` shows
  *   a retry before answering; `#slow` streams slowly; `#markdown` answers with rich Markdown.
  * - URL parameters (dev and Chromium tests only): `?seed=demo` starts with two keys,
@@ -679,6 +679,9 @@ export function createMockApi(options: MockOptions = {}): MockApi {
           failure = errorPayload('upstream_outage', `${upstream} is having trouble (HTTP 503): The server is overloaded. This is not about your key; try again in a moment.`, { ...extra, action: 'retry' });
         } else if (marker('network')) {
           failure = errorPayload('network_error', `Could not reach ${upstream} at ${hostOf(key?.info.base_url) ?? 'proxy.taskly.chat'}: network is unreachable. Check your connection and try again.`, { ...extra, action: 'retry' });
+        } else if (marker('certificate')) {
+          const host = hostOf(key?.info.base_url) ?? 'proxy.taskly.chat';
+          failure = errorPayload('untrusted_certificate', `The certificate of ${host} is not trusted (invalid peer certificate: UnknownIssuer), so nothing was sent to ${upstream}. If your company inspects HTTPS traffic, add its certificate authority to the system's certificates; otherwise someone may be intercepting the connection.`, { ...extra, action: 'check_certificates' });
         } else if (marker('model')) {
           failure = errorPayload('model_not_available', `The model "${model}" is not available ${route.kind === 'personal' ? `to your ${provider.name} key` : 'through Taskly'}: The model does not exist or you do not have access to it. Pick another model.`, { ...extra, action: 'pick_model' });
         }

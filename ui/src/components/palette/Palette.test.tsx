@@ -197,6 +197,19 @@ describe('Palette errors and their actions', () => {
     expect(within(error).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
   });
 
+  it('untrusted certificate → says nothing was sent, links to the certificates help, offers no retry', async () => {
+    const r = await openPalette({ seed: 'demo' });
+    await ask(r, 'Hi #certificate');
+    const error = await failed('untrusted_certificate');
+    expect(error).toHaveTextContent('Certificate not trusted');
+    expect(error).toHaveTextContent('so nothing was sent to OpenAI');
+    expect(within(error).getByRole('link', { name: /About certificates/ })).toHaveAttribute(
+      'href',
+      'https://taskly.chat/docs/desktop/troubleshooting#proxies-and-certificates',
+    );
+    expect(within(error).queryByRole('button', { name: /Retry/ })).not.toBeInTheDocument();
+  });
+
   it('model not available → "Pick another model" focuses the model picker', async () => {
     const r = await openPalette({ seed: 'demo' });
     await ask(r, 'Hi #model');
