@@ -593,6 +593,17 @@ async fn a_script_in_the_web_view_is_held_to_the_capability_typed_errors_and_no_
             json!({ "request": { "provider": "openai", "model": "a\u{0}b", "messages": [{ "role": "user", "content": "x" }], "max_tokens": null }, "onEvent": "__CHANNEL__:1" }),
         ),
         ("args not an object", "validate_key", json!([marker])),
+        (
+            "string as flag (updates)",
+            "check_for_updates",
+            json!({ "background": marker }),
+        ),
+        ("missing flag (updates)", "check_for_updates", json!({})),
+        (
+            "bad progress channel",
+            "download_update",
+            json!({ "onProgress": marker }),
+        ),
     ];
     for (what, command, args) in cases {
         let started = Instant::now();

@@ -4,15 +4,30 @@
 use tauri::AppHandle;
 use tauri::ipc::Channel;
 
-use crate::updates::{self, DownloadProgress, UpdateCheck, UpdateErrorPayload};
+use super::args::Arg;
+use crate::updates::{self, DownloadProgress, UpdateCheck, UpdateError, UpdateErrorPayload};
 
 type Answer<T> = Result<T, UpdateErrorPayload>;
+
+/// An argument read by the app (see `args.rs`), answered in the update commands' own error
+/// shape when it is missing or malformed.
+fn read<T>(arg: Arg<T>, command: &str, argument: &str) -> Answer<T> {
+    arg.take().map_err(|_| {
+        UpdateError::Internal {
+            detail: format!(
+                "the window sent `{argument}` to `{command}` missing or in a form the app does not read"
+            ),
+        }
+        .payload()
+    })
+}
 
 /// Checks for a newer release. `background` is the quiet check the window makes at start: a
 /// failure is the same error, but logged at `info` (offline is normal), and the window shows
 /// nothing for it.
 #[tauri::command]
-pub async fn check_for_updates(app: AppHandle, background: bool) -> Answer<UpdateCheck> {
+pub async fn check_for_updates(app: AppHandle, background: Arg<bool>) -> Answer<UpdateCheck> {
+    let background = read(background, "check_for_updates", "background")?;
     updates::check(&app).await.map_err(|err| {
         if background && !err.is_refusal() {
             tracing::info!(code = ?err.code(), error = %err, "the update check at start failed");
@@ -27,8 +42,9 @@ pub async fn check_for_updates(app: AppHandle, background: bool) -> Answer<Updat
 #[tauri::command]
 pub async fn download_update(
     app: AppHandle,
-    on_progress: Channel<DownloadProgress>,
+    on_progress: Arg<Channel<DownloadProgress>>,
 ) -> Answer<String> {
+    let on_progress = read(on_progress, "download_update", "onProgress")?;
     // At most about a hundred progress messages, whatever the chunk size.
     let mut last_percent = None;
     updates::download(&app, move |p| {
