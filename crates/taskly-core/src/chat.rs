@@ -6,14 +6,14 @@
 //! proxy through `async-openai` (`upstream.rs`), Anthropic and Gemini through small adapters
 //! of ours (`anthropic.rs`, `gemini.rs`) over one SSE decoder (`sse.rs`).
 
+#[cfg(test)]
+mod adapter_tests;
 pub mod anthropic;
 pub mod failure;
 pub mod gemini;
 pub mod models;
 pub mod run;
 pub mod sse;
-#[cfg(test)]
-mod stream_tests;
 pub mod upstream;
 
 use serde::{Deserialize, Serialize};
