@@ -45,7 +45,10 @@ export default defineConfig({
   webServer: {
     command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
     url: 'http://127.0.0.1:4173',
-    reuseExistingServer: !process.env.CI,
+    // Never by default: a preview left running (an older build, another checkout) would be tested
+    // instead of this build. TASKLY_E2E_REUSE_SERVER=1 reuses one on purpose while iterating;
+    // scripts/test.sh unsets every TASKLY_* variable, so the test command always starts its own.
+    reuseExistingServer: process.env.TASKLY_E2E_REUSE_SERVER === '1',
     timeout: 30_000,
   },
 });
