@@ -21,16 +21,14 @@ cd "$(dirname "$0")/.."
 while IFS= read -r var; do
   case "$var" in TASKLY_* | INSTA_* | PROPTEST_* | RUST_LOG) unset "$var" ;; esac
 done < <(compgen -e)
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-export NO_PROXY="127.0.0.1,localhost,::1"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/taskly-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Where `cargo install` (setup.sh) puts tauri-driver and cargo-deny; searched last.
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 case ":$PATH:" in *":$cargo_bin:"*) ;; *) export PATH="$PATH:$cargo_bin" ;; esac
 
-# Tests never touch the real session's keyring or proxies: a private bus wraps the Rust tests,
-# and every temporary file (keyrings, data folders) lives under one folder removed at the end.
+# Every temporary file of the run (keyrings, data folders) lives under one folder, removed at
+# the end, and every process of the run inherits its name.
 run_dir="$(mktemp -d /tmp/taskly-test.XXXXXX)"
 export TMPDIR="$run_dir"
 
@@ -76,6 +74,10 @@ trap 'interrupted=1; exit 130' INT TERM
 status=0
 
 step "setup: what is missing (scripts/setup.sh)"; ./scripts/setup.sh
+# Setup may need the proxies to download; the tests never touch the real session's keyring or
+# proxies (a private bus wraps the Rust tests).
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+export NO_PROXY="127.0.0.1,localhost,::1"
 step "UI: type check and lint";      npm --prefix ui run check
 step "UI: component tests";          npm --prefix ui test
 step "UI: build";                    npm --prefix ui run build
