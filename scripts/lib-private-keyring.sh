@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Sourced by scripts: starts a private D-Bus session bus with an unlocked, throwaway GNOME
 # Keyring under "$1" and exports DBUS_SESSION_BUS_ADDRESS. Call stop_private_keyring to end it.
 start_private_keyring() {
@@ -35,7 +36,14 @@ CONF
   return 1
 }
 
+# Stops the keyring, then the bus, by the pids start_private_keyring recorded (both run in the
+# foreground, so these are the daemons themselves), and waits until they are gone.
 stop_private_keyring() {
-  [ -n "${PRIVATE_KEYRING_PID:-}" ] && kill "$PRIVATE_KEYRING_PID" 2>/dev/null || true
-  [ -n "${PRIVATE_BUS_PID:-}" ] && kill "$PRIVATE_BUS_PID" 2>/dev/null || true
+  local pid
+  for pid in "${PRIVATE_KEYRING_PID:-}" "${PRIVATE_BUS_PID:-}"; do
+    [ -n "$pid" ] || continue
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PRIVATE_KEYRING_PID="" PRIVATE_BUS_PID=""
 }
