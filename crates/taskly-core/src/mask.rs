@@ -60,6 +60,51 @@ mod tests {
         );
     }
 
+    /// Every prefix a provider documents, each with the provider it belongs to.
+    fn all_prefixes() -> Vec<(ProviderId, &'static str)> {
+        ProviderId::all()
+            .flat_map(|id| id.spec().key_prefixes.iter().map(move |p| (id, *p)))
+            .collect()
+    }
+
+    /// Bodies of the alphabets real keys use (base62, base64url with `-` and `_`, hex) and any
+    /// printable ASCII, of lengths around every threshold (empty, shorter than
+    /// `MIN_HIDDEN + TAIL`, exactly at it, long).
+    fn body() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Za-z0-9]{0,24}",
+            "[A-Za-z0-9_-]{10,20}",
+            "[0-9a-f]{14,18}",
+            "[A-Za-z0-9_-]{20,120}",
+            "[!-~]{0,80}",
+        ]
+    }
+
+    /// A key as a provider issues it: one of its real prefixes, then a body.
+    fn provider_key() -> impl Strategy<Value = (ProviderId, String)> {
+        (proptest::sample::select(all_prefixes()), body())
+            .prop_map(|((id, prefix), body)| (id, format!("{prefix}{body}")))
+    }
+
+    /// What the hint must be, worked out from the registry without `mask`: the longest listed
+    /// prefix the key starts with, then `…` and the last four, or masked whole when fewer than
+    /// `MIN_HIDDEN` characters would stay hidden.
+    fn expected(id: ProviderId, key: &str) -> String {
+        let prefix = id
+            .spec()
+            .key_prefixes
+            .iter()
+            .copied()
+            .filter(|p| key.starts_with(p))
+            .max_by_key(|p| p.len())
+            .unwrap_or("");
+        if key.len() < prefix.len() + MIN_HIDDEN + TAIL {
+            FULLY_MASKED.to_owned()
+        } else {
+            format!("{prefix}…{}", &key[key.len() - TAIL..])
+        }
+    }
+
     proptest! {
         #[test]
         fn never_reveals_more_than_prefix_and_tail(key in "[!-~]{1,200}") {
@@ -74,6 +119,31 @@ mod tests {
                 prop_assert_eq!(tail.len(), 4);
                 prop_assert!(key.len() >= prefix.len() + MIN_HIDDEN + 4);
                 prop_assert!(key.ends_with(tail));
+            }
+        }
+
+        /// Keys shaped like each provider's real ones (random ASCII almost never starts with
+        /// `sk-ant-api03-`): under their own provider the hint is exactly the prefix and the
+        /// last four; under every other provider (another prefix, or none) no more than that
+        /// provider's own prefix and the last four; never a character of the hidden middle.
+        #[test]
+        fn a_real_prefix_is_shown_and_nothing_past_it((own, key) in provider_key()) {
+            let parsed = ApiKey::parse(&key).expect("a provider-shaped key is valid");
+            for id in ProviderId::all() {
+                let hint = mask(id.spec(), &parsed);
+                prop_assert_eq!(&hint, &expected(id, &key), "{:?} as a key of {:?}", key, id);
+                if hint == FULLY_MASKED {
+                    continue;
+                }
+                let (prefix, tail) = hint.split_once('…').expect("hint has an ellipsis");
+                prop_assert!(key.starts_with(prefix) && key.ends_with(tail));
+                prop_assert!(key.len() - prefix.len() - tail.len() >= MIN_HIDDEN);
+            }
+            // Long enough, a key shows its own provider's prefix: the prefix rule is exercised,
+            // not skipped as "masked whole".
+            if key.len() >= 32 + MIN_HIDDEN + TAIL {
+                let hint = mask(own.spec(), &parsed);
+                prop_assert!(hint.len() > TAIL + '…'.len_utf8(), "{:?} showed no prefix: {}", key, hint);
             }
         }
     }
