@@ -77,9 +77,13 @@ pub struct AddArgs {
     /// Save even if the provider cannot be reached now; the key is marked unverified.
     #[arg(long)]
     pub no_verify: bool,
-    /// Switch the key on right away.
-    #[arg(long)]
+    /// Switch the key on, switching off the provider's key that is on. Without this flag
+    /// the key is switched on only if no key of its provider is.
+    #[arg(long, conflicts_with = "disable")]
     pub enable: bool,
+    /// Keep the key switched off, even if it is the provider's first.
+    #[arg(long)]
+    pub disable: bool,
 }
 
 /// `keys update`

@@ -322,7 +322,7 @@ async fn measure_child() {
             base_url: None,
             secret,
             verify: true,
-            enable: true,
+            enable: taskly_core::Enable::Yes,
         };
         vault.add(new).await.expect("added").key.id
     };

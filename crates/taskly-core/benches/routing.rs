@@ -22,7 +22,9 @@ use serde_json::{Value, json};
 use taskly_core::chat::run::{ChatEvent, ChatService};
 use taskly_core::chat::{ChatRequest, Message, Role};
 use taskly_core::routing::{RouteKind, Router};
-use taskly_core::vault::credentials::{CredentialStore, KeyringStore, StoreFailure, StoreKind};
+use taskly_core::vault::credentials::{
+    CredentialStore, KeyringStore, StoreFailure, StoreKind, StoredKey,
+};
 use taskly_core::{ApiKey, Config, NewKey, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
 
@@ -83,11 +85,17 @@ impl CredentialStore for CountingStore {
     fn survives_reboot(&self) -> bool {
         self.inner.survives_reboot()
     }
-    fn write(&self, entry: &str, secret: &ApiKey, label: &str) -> Result<(), StoreFailure> {
+    fn write(
+        &self,
+        entry: &str,
+        secret: &ApiKey,
+        origin: &str,
+        label: &str,
+    ) -> Result<(), StoreFailure> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.write(entry, secret, label)
+        self.inner.write(entry, secret, origin, label)
     }
-    fn read(&self, entry: &str) -> Result<Option<ApiKey>, StoreFailure> {
+    fn read(&self, entry: &str) -> Result<Option<StoredKey>, StoreFailure> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.read(entry)
     }
@@ -122,7 +130,7 @@ async fn open_route(provider_base: &str, proxy_base: &str, with_key: bool) -> Be
                 base_url: Some(provider_base.to_owned()),
                 secret: ApiKey::parse(KEY)?,
                 verify: false,
-                enable: true,
+                enable: taskly_core::Enable::Yes,
             })
             .await?;
     }

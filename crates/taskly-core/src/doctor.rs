@@ -165,13 +165,14 @@ async fn round_trip(vault: &Vault, account: &str) -> Result<(), Error> {
         .write(
             entry.clone(),
             probe.clone(),
+            "https://doctor.invalid".into(),
             "Taskly Desktop: doctor probe (safe to delete)".into(),
         )
         .await?;
     let back = creds.read(entry.clone()).await?;
     creds.delete(entry).await?;
     match back {
-        Some(back) if back.same_as(&probe) => Ok(()),
+        Some(back) if back.key.same_as(&probe) => Ok(()),
         _ => Err(Error::CredentialStoreMismatch {
             store: creds.kind(),
         }),

@@ -327,6 +327,19 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A stored key's base URL is not the address it was checked at: changed outside the app
+    /// (or by another tool). Nothing was sent.
+    #[error(
+        "Key {id} was checked at {bound}, but its base URL now points at {now}. It was not sent. If you made this change, confirm the new address: `taskly keys update {id} --base-url <URL>` (or edit the key in Settings → AI keys and save), which checks the key there first."
+    )]
+    KeyOriginChanged {
+        /// The key.
+        id: String,
+        /// The origin the key was validated on.
+        bound: String,
+        /// The origin its base URL has now.
+        now: String,
+    },
     /// A hard budget for this key is used up.
     #[error("The {period} budget of {limit} for key {key_id} is used up (spent about {spent}). Raise it with `taskly keys budget {key_id}`, or wait for the next {period_unit}.", limit = usd(*.limit_usd), spent = usd(*.spent_usd), period_unit = if *.period == "daily" { "day" } else { "month" })]
     BudgetExceeded {
@@ -408,6 +421,7 @@ pub enum ErrorCode {
     BudgetExceeded,
     Cancelled,
     Internal,
+    KeyOriginChanged,
 }
 
 /// What the UI or CLI should offer next.
@@ -504,6 +518,7 @@ impl Error {
             Error::ProxyTokenRejected { .. } => C::ProxyTokenRejected,
             Error::ProxyTokenMissing => C::ProxyTokenMissing,
             Error::UnsafeRoute { .. } => C::UnsafeRoute,
+            Error::KeyOriginChanged { .. } => C::KeyOriginChanged,
             Error::BudgetExceeded { .. } => C::BudgetExceeded,
             Error::Cancelled => C::Cancelled,
             Error::Internal(_) => C::Internal,
@@ -549,7 +564,7 @@ impl Error {
             | Error::BadResponse { .. } => A::Retry,
             Error::RequestRefused { .. } => A::ReportBug,
             Error::ProxyTokenRejected { .. } | Error::ProxyTokenMissing => A::SignIn,
-            Error::UnsafeRoute { .. } => A::CheckBaseUrl,
+            Error::UnsafeRoute { .. } | Error::KeyOriginChanged { .. } => A::CheckBaseUrl,
             Error::BudgetExceeded { .. } => A::RaiseBudget,
             Error::UntrustedCertificate { .. } => A::CheckCertificates,
             Error::Cancelled => A::None,

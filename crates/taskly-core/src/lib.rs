@@ -12,12 +12,14 @@ pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod http;
+pub mod logging;
 pub mod mask;
 pub mod providers;
 pub mod routing;
 pub mod secret;
 pub mod settings;
 pub mod time_fmt;
+mod ui_export;
 pub mod usage;
 pub mod vault;
 
@@ -26,7 +28,7 @@ pub use config::{Config, StoreChoice};
 pub use error::{Error, ErrorAction, ErrorCode, ErrorPayload, Result, Upstream};
 pub use providers::ProviderId;
 pub use secret::{ApiKey, KeyInputError};
-pub use vault::{KeyInfo, NewKey, Vault};
+pub use vault::{Enable, KeyInfo, NewKey, Vault};
 
 /// The TypeScript types the UI imports, generated from the Rust types above and checked for
 /// drift: `cargo test -p taskly-core bindings` fails when `ui/src/bindings/core.ts` is stale;

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod base_url;
 pub mod error_body;
+pub mod gate;
 pub mod validate;
 
 use std::fmt;

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::chat::upstream::Endpoint;
 use crate::providers::base_url::BaseUrl;
+use crate::providers::gate::{self, Destination};
 use crate::providers::{ProviderId, WireFormat, auth};
-use crate::vault::entry_name;
 use crate::{ApiKey, Error, Result, Upstream, Vault};
 
 /// Which way a request went.
@@ -73,32 +73,6 @@ pub struct Decision {
     pub endpoint: Endpoint,
 }
 
-/// Refuses a key's base URL on a Taskly host (`taskly.chat` and below) or on the Taskly proxy's
-/// host: a personal key is never sent there, not even to validate it. Used when a key is added,
-/// replaced or moved, and again for every routing decision.
-pub(crate) fn refuse_taskly_host(base: &BaseUrl, proxy_url: &str) -> Result<()> {
-    let host = base.host().to_ascii_lowercase();
-    if host == "taskly.chat" || host.ends_with(".taskly.chat") {
-        return Err(Error::UnsafeRoute {
-            reason: format!("the key's base URL points at a Taskly host ({host})"),
-        });
-    }
-    if let Ok(proxy) = BaseUrl::parse(proxy_url) {
-        // On this machine, ports tell services apart; elsewhere the host alone decides.
-        let same = if base.is_loopback() {
-            base.origin() == proxy.origin()
-        } else {
-            proxy.host().eq_ignore_ascii_case(&host)
-        };
-        if same {
-            return Err(Error::UnsafeRoute {
-                reason: format!("the key's base URL is the Taskly proxy's host ({host})"),
-            });
-        }
-    }
-    Ok(())
-}
-
 /// An enabled key, as SQLite has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct EnabledKey {
@@ -118,7 +92,8 @@ type Stamp = (i64, u64);
 #[derive(Debug)]
 pub struct Router {
     vault: Arc<Vault>,
-    secrets: Mutex<HashMap<String, (i64, Arc<ApiKey>)>>,
+    /// Per key id: the generation read, its secret and the origin the secret is bound to.
+    secrets: Mutex<HashMap<String, (i64, Arc<ApiKey>, String)>>,
     decisions: Mutex<HashMap<ProviderId, (Stamp, Arc<Decision>)>>,
 }
 
@@ -190,7 +165,7 @@ impl Router {
             cache.retain(|_, (made, _)| made == stamp);
         }
         if let Ok(mut cache) = self.secrets.lock() {
-            cache.retain(|id, (generation, _)| {
+            cache.retain(|id, (generation, _, _)| {
                 enabled
                     .iter()
                     .any(|k| k.id == *id && k.generation == *generation)
@@ -228,7 +203,7 @@ impl Router {
             name: "TASKLY_PROXY_URL",
             reason: "it must be an https:// URL (or http:// to this machine)".into(),
         })?;
-        let headers = auth::auth_headers(ProviderId::Openai.spec(), &token)?;
+        let headers = auth::taskly_headers(&token)?;
         let endpoint = Endpoint {
             upstream: Upstream::Taskly,
             wire: WireFormat::OpenaiCompatible,
@@ -252,15 +227,25 @@ impl Router {
 
     async fn personal(&self, provider: ProviderId, key: EnabledKey) -> Result<Decision> {
         let base = BaseUrl::parse(&key.base_url)?;
-        self.refuse_taskly_host(&base)?;
-        let secret = self.secret(&key).await?;
+        // Refused before the store is even asked, for a Taskly host; then only to the origin
+        // the secret is bound to (a base URL changed in SQLite behind our back is not trusted).
+        base.refuse_taskly_host(&self.vault.config().chat.proxy_url)?;
+        let (secret, bound_origin) = self.secret(provider, &key, &base).await?;
+        let cleared = gate::clear(
+            Destination::Stored {
+                base: &base,
+                bound_origin: &bound_origin,
+                key_id: &key.id,
+            },
+            &self.vault.config().chat.proxy_url,
+        )?;
         let spec = provider.spec();
         let endpoint = Endpoint {
             upstream: Upstream::Provider(provider),
             wire: spec.wire,
-            client: self.vault.http().for_base(&base).clone(),
-            headers: auth::auth_headers(spec, &secret)?,
-            base,
+            client: self.vault.http().for_base(cleared.base()).clone(),
+            headers: auth::key_headers(spec, &secret, &cleared)?,
+            base: cleared.base().clone(),
             presented: secret,
             first_byte: self.vault.config().chat.first_byte_timeout,
             max_completion_tokens: matches!(provider, ProviderId::Openai | ProviderId::AzureOpenai),
@@ -274,12 +259,6 @@ impl Router {
             fallback: false,
         };
         Ok(Decision { info, endpoint })
-    }
-
-    /// A personal key never goes to a Taskly host, whatever the configuration says (checked
-    /// again here for a base URL changed in SQLite behind our back).
-    fn refuse_taskly_host(&self, base: &BaseUrl) -> Result<()> {
-        refuse_taskly_host(base, &self.vault.config().chat.proxy_url)
     }
 
     /// The account's enabled keys, one per provider at most (one small indexed read).
@@ -307,32 +286,38 @@ impl Router {
             .await
     }
 
-    /// The key's secret: from memory if this generation was read before, else from the store.
-    async fn secret(&self, key: &EnabledKey) -> Result<Arc<ApiKey>> {
-        if let Some(secret) = self.cached(key) {
-            return Ok(secret);
+    /// The key's secret and the origin it is bound to: from memory if this generation was read
+    /// before, else from the store.
+    async fn secret(
+        &self,
+        provider: ProviderId,
+        key: &EnabledKey,
+        base: &BaseUrl,
+    ) -> Result<(Arc<ApiKey>, String)> {
+        if let Some(found) = self.cached(key) {
+            return Ok(found);
         }
         let creds = self.vault.credentials().await?;
-        let entry = entry_name(self.vault.account().as_str(), &key.id, key.generation);
-        let secret = Arc::new(
-            creds
-                .read(entry)
-                .await?
-                .ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })?,
-        );
+        let (secret, origin) = self
+            .vault
+            .read_bound(creds, provider, &key.id, key.generation, base)
+            .await?;
         if let Ok(mut cache) = self.secrets.lock() {
             // Replaces (and so drops and zeroizes) any older generation of this key.
-            cache.insert(key.id.clone(), (key.generation, secret.clone()));
+            cache.insert(
+                key.id.clone(),
+                (key.generation, secret.clone(), origin.clone()),
+            );
         }
-        Ok(secret)
+        Ok((secret, origin))
     }
 
-    fn cached(&self, key: &EnabledKey) -> Option<Arc<ApiKey>> {
+    fn cached(&self, key: &EnabledKey) -> Option<(Arc<ApiKey>, String)> {
         let cache = self.secrets.lock().ok()?;
         cache
             .get(&key.id)
-            .filter(|(generation, _)| *generation == key.generation)
-            .map(|(_, secret)| secret.clone())
+            .filter(|(generation, _, _)| *generation == key.generation)
+            .map(|(_, secret, origin)| (secret.clone(), origin.clone()))
     }
 
     /// How many secrets this router holds in memory (for diagnostics and the leak tests).

@@ -22,6 +22,7 @@ use tokio::sync::OnceCell;
 
 use crate::mask::mask;
 use crate::providers::base_url::BaseUrl;
+use crate::providers::gate::{self, Cleared, Destination};
 use crate::providers::validate::{ValidationOutcome, Verification, validate_key};
 use crate::time_fmt::{now_unix, rfc3339};
 use crate::{AccountId, ApiKey, Config, Error, ProviderId, Result};
@@ -44,8 +45,22 @@ pub struct NewKey {
     pub secret: ApiKey,
     /// Validate with the provider before saving (off = "save without checking").
     pub verify: bool,
-    /// Turn it on right away (turning off the provider's other key).
-    pub enable: bool,
+    /// Whether to switch it on.
+    pub enable: Enable,
+}
+
+/// Whether a new key is switched on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Enable {
+    /// On, switching off the provider's key that was on (the user asked for it).
+    Yes,
+    /// Off.
+    No,
+    /// On only if no key of the provider is on: the first key works at once, and adding a
+    /// second never silently replaces the one in use. Decided in the same transaction that
+    /// activates the key, so another process switching a key on meanwhile is respected.
+    #[default]
+    IfNoneEnabled,
 }
 
 /// Changes to a stored key. `None` leaves a field as it is.
@@ -225,8 +240,9 @@ impl Vault {
         )?;
         // The store first: without one nothing can be saved, and the key need not travel at all.
         let creds = self.credentials().await?;
-        creds.kind().check_fits(&new.secret)?;
-        let warnings = shape_warnings(new.provider, &new.secret);
+        creds.kind().check_fits(&new.secret, &base.origin())?;
+        let mut warnings = shape_warnings(new.provider, &new.secret);
+        warnings.extend(persistence_warning(creds));
         let outcome = self
             .check(new.provider, &base, &new.secret, new.verify)
             .await?;
@@ -251,7 +267,7 @@ impl Vault {
 
         let secret = Arc::new(new.secret);
         if let Err(err) = self
-            .write_checked(creds, &entry, secret.clone(), spec.name)
+            .write_checked(creds, &entry, secret.clone(), &base.origin(), spec.name)
             .await
         {
             self.abandon_add(&id, &entry).await;
@@ -274,7 +290,16 @@ impl Vault {
                     // process in another PID namespace, or after a long suspend).
                     return Err(Error::ConcurrentChange { id: id_for_db });
                 }
-                let disabled = if enable { enable_in(&tx, &id_for_db)? } else { None };
+                let switch_on = match enable {
+                    Enable::Yes => true,
+                    Enable::No => false,
+                    Enable::IfNoneEnabled => !provider_has_enabled_key(&tx, &id_for_db)?,
+                };
+                let disabled = if switch_on {
+                    enable_in(&tx, &id_for_db)?
+                } else {
+                    None
+                };
                 tx.commit()?;
                 Ok(disabled)
             })
@@ -336,39 +361,46 @@ impl Vault {
         if let Some(secret) = update.secret {
             warnings.extend(shape_warnings(current.provider, &secret));
             let creds = self.credentials().await?;
-            creds.kind().check_fits(&secret)?;
+            creds.kind().check_fits(&secret, &base.origin())?;
             let outcome = self
                 .check(current.provider, &base, &secret, update.verify)
                 .await?;
             let more = self
-                .replace_secret(creds, &current, secret, &base, label, outcome)
+                .replace_secret(
+                    creds,
+                    &current,
+                    Arc::new(secret),
+                    &base,
+                    label,
+                    outcome,
+                    None,
+                )
                 .await?;
             warnings.extend(more);
+            warnings.extend(persistence_warning(creds));
         } else if moved || update.verify && update.base_url.is_some() {
             // A stored key goes to a new host only after it has been checked there (or the user
-            // chose to save without checking, which sends nothing now).
+            // chose to save without checking, which sends nothing now). Either way the user has
+            // confirmed this address: the secret is written again, bound to it, under a new
+            // generation (the replace steps), so a crash leaves it bound to one or the other.
             let creds = self.credentials().await?;
-            let (secret, generation) = self.read_secret_with(creds, &current).await?;
+            let (secret, _, generation) = self.read_secret_with(creds, &current).await?;
+            creds.kind().check_fits(&secret, &base.origin())?;
             let outcome = self
                 .check(current.provider, &base, &secret, update.verify)
                 .await?;
-            let (id, base_text) = (current.id.clone(), base.as_str().to_owned());
-            self.db
-                .call(move |conn| {
-                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                    let changed = tx.execute(
-                        "UPDATE keys SET base_url = ?2, label = coalesce(?3, label), updated_at = ?4 \
-                         WHERE id = ?1 AND state = 'active' AND secret_generation = ?5",
-                        params![id, base_text, label, now_unix(), generation],
-                    )?;
-                    if changed != 1 {
-                        return Err(Error::ConcurrentChange { id });
-                    }
-                    set_outcome(&tx, &id, &outcome)?;
-                    tx.commit()?;
-                    Ok(())
-                })
+            let more = self
+                .replace_secret(
+                    creds,
+                    &current,
+                    secret,
+                    &base,
+                    label,
+                    outcome,
+                    Some(generation),
+                )
                 .await?;
+            warnings.extend(more);
         } else {
             let (id, base_text) = (current.id.clone(), base.as_str().to_owned());
             self.db
@@ -486,13 +518,22 @@ impl Vault {
         let _changed = self.change_guard();
         let current = self.get(id).await?;
         let creds = self.credentials().await?;
-        let (secret, generation) = self.read_secret_with(creds, &current).await?;
+        let (secret, bound_origin, generation) = self.read_secret_with(creds, &current).await?;
         let base = BaseUrl::parse(&current.base_url)?;
+        // A stored key is checked only where it was bound, and never at a Taskly host.
+        let cleared = gate::clear(
+            Destination::Stored {
+                base: &base,
+                bound_origin: &bound_origin,
+                key_id: &current.id,
+            },
+            &self.config.chat.proxy_url,
+        )?;
         let result = validate_key(
             &self.http,
             self.config.http.request,
             current.provider.spec(),
-            &base,
+            &cleared,
             &secret,
         )
         .await;
@@ -538,15 +579,19 @@ impl Vault {
     }
 
     /// The secret of a stored key, for the request that uses it.
-    pub async fn read_secret(&self, id: &str) -> Result<ApiKey> {
+    pub async fn read_secret(&self, id: &str) -> Result<Arc<ApiKey>> {
         let current = self.get(id).await?;
         let creds = self.credentials().await?;
         Ok(self.read_secret_with(creds, &current).await?.0)
     }
 
-    /// Reads a key's secret and the generation it was read at, so a later write can make sure
-    /// nothing replaced it meanwhile.
-    async fn read_secret_with(&self, creds: &Credentials, key: &KeyInfo) -> Result<(ApiKey, i64)> {
+    /// Reads a key's secret, the origin it is bound to and the generation it was read at, so a
+    /// later write can make sure nothing replaced it meanwhile.
+    async fn read_secret_with(
+        &self,
+        creds: &Credentials,
+        key: &KeyInfo,
+    ) -> Result<(Arc<ApiKey>, String, i64)> {
         let account = self.config.account.as_str().to_owned();
         let id = key.id.clone();
         let generation: i64 = self
@@ -561,12 +606,42 @@ impl Vault {
                 .ok_or(Error::KeyNotFound { id })
             })
             .await?;
-        let entry = entry_name(self.config.account.as_str(), &key.id, generation);
-        let secret = creds
-            .read(entry)
+        let base = BaseUrl::parse(&key.base_url)?;
+        let (secret, origin) = self
+            .read_bound(creds, key.provider, &key.id, generation, &base)
+            .await?;
+        Ok((secret, origin, generation))
+    }
+
+    /// Reads the secret of key `id` at `generation` and the origin it is bound to. An entry
+    /// written before keys were bound to an origin (0.1) is bound now to the origin of `base`,
+    /// the key's base URL as SQLite has it: trust on first use, once.
+    pub(crate) async fn read_bound(
+        &self,
+        creds: &Credentials,
+        provider: ProviderId,
+        id: &str,
+        generation: i64,
+        base: &BaseUrl,
+    ) -> Result<(Arc<ApiKey>, String)> {
+        let entry = entry_name(self.config.account.as_str(), id, generation);
+        let stored = creds
+            .read(entry.clone())
             .await?
-            .ok_or_else(|| Error::CredentialMissing { id: key.id.clone() })?;
-        Ok((secret, generation))
+            .ok_or_else(|| Error::CredentialMissing { id: id.to_owned() })?;
+        if let Some(origin) = stored.origin {
+            return Ok((Arc::new(stored.key), origin));
+        }
+        let origin = base.origin();
+        let key = Arc::new(stored.key);
+        let label = format!("Taskly Desktop: {} API key", provider.spec().name);
+        match creds.write(entry, key.clone(), origin.clone(), label).await {
+            Ok(()) => tracing::info!(key = %id, "bound a key of an earlier version to its origin"),
+            Err(err) => {
+                tracing::warn!(key = %id, code = ?err.code(), "could not bind a key to its origin yet");
+            }
+        }
+        Ok((key, origin))
     }
 
     async fn check(
@@ -577,7 +652,8 @@ impl Vault {
         verify: bool,
     ) -> Result<ValidationOutcome> {
         // Before anything is sent or stored: a key is never sent to Taskly, not even to check it.
-        crate::routing::refuse_taskly_host(base, &self.config.chat.proxy_url)?;
+        let cleared: Cleared =
+            gate::clear(Destination::Confirmed(base), &self.config.chat.proxy_url)?;
         if !verify {
             return Ok(ValidationOutcome {
                 status: Verification::Unverified,
@@ -591,7 +667,7 @@ impl Vault {
             &self.http,
             self.config.http.request,
             provider.spec(),
-            base,
+            &cleared,
             secret,
         )
         .await
@@ -602,12 +678,17 @@ impl Vault {
         creds: &Credentials,
         entry: &str,
         secret: Arc<ApiKey>,
+        origin: &str,
         provider_name: &str,
     ) -> Result<()> {
         let label = format!("Taskly Desktop: {provider_name} API key");
-        creds.write(entry.to_owned(), secret.clone(), label).await?;
+        creds
+            .write(entry.to_owned(), secret.clone(), origin.to_owned(), label)
+            .await?;
         match creds.read(entry.to_owned()).await? {
-            Some(back) if back.same_as(&secret) => Ok(()),
+            Some(back) if back.key.same_as(&secret) && back.origin.as_deref() == Some(origin) => {
+                Ok(())
+            }
             _ => Err(Error::CredentialStoreMismatch {
                 store: creds.kind(),
             }),
@@ -641,15 +722,19 @@ impl Vault {
         }
     }
 
-    /// Replaces a key's secret; returns warnings for the user. See the module docs for the steps.
+    /// Replaces a key's secret (or writes the same one again, bound to a new origin); returns
+    /// warnings for the user. See the module docs for the steps. With `expected`, the key must
+    /// still be at that generation (the secret was read from it).
+    #[allow(clippy::too_many_arguments)]
     async fn replace_secret(
         &self,
         creds: &Credentials,
         current: &KeyInfo,
-        secret: ApiKey,
+        secret: Arc<ApiKey>,
         base: &BaseUrl,
         label: Option<String>,
         outcome: ValidationOutcome,
+        expected: Option<i64>,
     ) -> Result<Vec<String>> {
         let account = self.config.account.as_str().to_owned();
         let id = current.id.clone();
@@ -669,6 +754,9 @@ impl Vault {
                     )
                     .optional()?
                     .ok_or_else(|| Error::KeyNotFound { id: kid.clone() })?;
+                if expected.is_some_and(|generation| generation != old) {
+                    return Err(Error::ConcurrentChange { id: kid });
+                }
                 let mut next = old + 1;
                 while tx.execute(
                     "INSERT OR IGNORE INTO credential_cleanup (entry, key_id, reason, owner_pid, created_at) VALUES (?1, ?2, 'replace-new', ?3, ?4)",
@@ -688,7 +776,8 @@ impl Vault {
             .write_checked(
                 creds,
                 &new_entry,
-                Arc::new(secret),
+                secret,
+                &base.origin(),
                 current.provider.spec().name,
             )
             .await;
@@ -847,6 +936,17 @@ fn set_outcome(conn: &rusqlite::Connection, id: &str, outcome: &ValidationOutcom
     Ok(())
 }
 
+/// Whether the account and provider of key `id` already have a key switched on.
+fn provider_has_enabled_key(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM keys AS other JOIN keys AS me \
+           ON other.account = me.account AND other.provider = me.provider \
+         WHERE me.id = ?1 AND other.id != ?1 AND other.enabled = 1)",
+        params![id],
+        |r| r.get(0),
+    )?)
+}
+
 /// Enables `id`, disabling the provider's other enabled key; returns that key if there was one.
 fn enable_in(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<KeyInfo>> {
     let (account, provider): (String, String) = tx.query_row(
@@ -928,6 +1028,11 @@ fn clean_label(label: Option<&str>, provider_name: &str) -> Result<String> {
         });
     }
     Ok(label.to_owned())
+}
+
+/// The warning for a store that forgets keys at reboot, if this is one.
+fn persistence_warning(creds: &Credentials) -> Option<String> {
+    (!creds.survives_reboot()).then(|| creds.kind().not_persistent_warning())
 }
 
 fn shape_warnings(provider: ProviderId, secret: &ApiKey) -> Vec<String> {

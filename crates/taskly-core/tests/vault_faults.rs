@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use taskly_core::vault::KeyUpdate;
 use taskly_core::vault::credentials::{
-    CredentialStore, KeyringStore, SERVICE, StoreFailure, StoreKind,
+    CredentialStore, KeyringStore, SERVICE, StoreFailure, StoreKind, StoredKey,
 };
 use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
@@ -31,6 +31,8 @@ struct FaultyStore {
     mock: Arc<keyring_core::mock::Store>,
     inner: KeyringStore,
     armed: Mutex<Armed>,
+    /// Whether entries survive a reboot (false plays the kernel keyring).
+    persistent: std::sync::atomic::AtomicBool,
 }
 
 impl FaultyStore {
@@ -41,6 +43,7 @@ impl FaultyStore {
             mock,
             inner,
             armed: Mutex::new(None),
+            persistent: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -83,13 +86,19 @@ impl CredentialStore for FaultyStore {
         StoreKind::Mock
     }
     fn survives_reboot(&self) -> bool {
-        true
+        self.persistent.load(std::sync::atomic::Ordering::SeqCst)
     }
-    fn write(&self, entry: &str, secret: &ApiKey, label: &str) -> Result<(), StoreFailure> {
+    fn write(
+        &self,
+        entry: &str,
+        secret: &ApiKey,
+        origin: &str,
+        label: &str,
+    ) -> Result<(), StoreFailure> {
         self.arm_if(Op::Write, entry);
-        self.inner.write(entry, secret, label)
+        self.inner.write(entry, secret, origin, label)
     }
-    fn read(&self, entry: &str) -> Result<Option<ApiKey>, StoreFailure> {
+    fn read(&self, entry: &str) -> Result<Option<StoredKey>, StoreFailure> {
         self.arm_if(Op::Read, entry);
         self.inner.read(entry)
     }
@@ -148,7 +157,7 @@ fn new_key(secret: &str) -> NewKey {
         base_url: None,
         secret: ApiKey::parse(secret).expect("valid"),
         verify: true,
-        enable: true,
+        enable: taskly_core::Enable::Yes,
     }
 }
 
@@ -284,4 +293,33 @@ async fn a_secret_deleted_behind_our_back_is_reported_as_missing() {
         .expect_err("missing");
     assert!(matches!(err, Error::CredentialMissing { .. }), "{err:?}");
     assert_eq!(err.payload().action, taskly_core::ErrorAction::ReEnterKey);
+}
+
+#[tokio::test]
+async fn a_store_that_forgets_at_reboot_says_so_on_every_save() {
+    let s = setup().await;
+    let saved = s.vault.add(new_key(KEY)).await.expect("added");
+    assert!(saved.warnings.is_empty(), "{:?}", saved.warnings);
+
+    s.store
+        .persistent
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let forgets = |warnings: &[String]| {
+        warnings
+            .iter()
+            .any(|w| w.contains("forgets keys when this machine restarts"))
+    };
+    let saved = s.vault.add(new_key(NEW_KEY)).await.expect("added");
+    assert!(forgets(&saved.warnings), "{:?}", saved.warnings);
+    let update = KeyUpdate {
+        secret: Some(ApiKey::parse(KEY).expect("valid")),
+        verify: true,
+        ..KeyUpdate::default()
+    };
+    let replaced = s
+        .vault
+        .update(&saved.key.id, update)
+        .await
+        .expect("replaced");
+    assert!(forgets(&replaced.warnings), "{:?}", replaced.warnings);
 }

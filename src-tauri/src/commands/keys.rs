@@ -2,7 +2,7 @@
 
 use taskly_core::providers::ProviderSpec;
 use taskly_core::vault::{KeySaved, KeyUpdate};
-use taskly_core::{ErrorPayload, KeyInfo, NewKey, ProviderId};
+use taskly_core::{Enable, ErrorPayload, KeyInfo, NewKey, ProviderId};
 use tauri::State;
 
 use super::args::{self, Arg, key_id};
@@ -39,7 +39,8 @@ pub async fn add_key(state: State<'_, AppState>, form: Arg<NewKeyForm>) -> Answe
         base_url,
         secret,
         verify: form.verify,
-        enable: form.enable,
+        // The form shows the choice (on for a provider's first key) and sends it explicitly.
+        enable: if form.enable { Enable::Yes } else { Enable::No },
     };
     services.vault.add(new).await.map_err(|e| e.payload())
 }

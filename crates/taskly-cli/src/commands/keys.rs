@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use taskly_core::usage::budget::{self, Budget};
 use taskly_core::vault::{KeySaved, KeyUpdate};
-use taskly_core::{Error, NewKey, ProviderId, Vault};
+use taskly_core::{Enable, Error, NewKey, ProviderId, Vault};
 
 use crate::cli::KeysCommand;
 use crate::{output, secret_input};
@@ -24,13 +24,29 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
                     base_url: args.base_url,
                     secret,
                     verify: !args.no_verify,
-                    enable: args.enable,
+                    enable: match (args.enable, args.disable) {
+                        (true, _) => Enable::Yes,
+                        (_, true) => Enable::No,
+                        _ => Enable::IfNoneEnabled,
+                    },
                 })
                 .await?;
             report_saved(&saved, json, "Saved");
             if !json && !saved.key.enabled {
+                let in_use = vault.list().await?.into_iter().find(|k| {
+                    k.provider == saved.key.provider && k.enabled && k.id != saved.key.id
+                });
+                let why = match in_use {
+                    Some(other) => format!(
+                        " ({} requests keep using “{}”, {})",
+                        provider.spec().name,
+                        other.label,
+                        other.masked
+                    ),
+                    None => String::new(),
+                };
                 output::line(format!(
-                    "It is switched off. Turn it on with: taskly keys enable {}",
+                    "It is switched off{why}. Turn it on with: taskly keys enable {}",
                     saved.key.id
                 ));
             }

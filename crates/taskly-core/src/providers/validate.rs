@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::providers::base_url::BaseUrl;
 use crate::providers::error_body::{self, ProviderErrorBody};
+use crate::providers::gate::Cleared;
 use crate::providers::{ModelList, ProviderId, ProviderSpec, WireFormat, auth};
 use crate::{ApiKey, Error, Result};
 
@@ -78,16 +79,17 @@ pub struct ValidationOutcome {
     pub note: Option<String>,
 }
 
-/// Calls the provider's validation endpoint with `key`.
+/// Calls the provider's validation endpoint with `key`, at the destination the gate cleared.
 pub async fn validate_key(
     http: &crate::http::HttpClients,
     timeout: Duration,
     spec: &ProviderSpec,
-    base: &BaseUrl,
+    cleared: &Cleared,
     key: &ApiKey,
 ) -> Result<ValidationOutcome> {
+    let base = cleared.base();
     let url = base.join(spec.validation_path);
-    let headers = auth::auth_headers(spec, key)?;
+    let headers = auth::key_headers(spec, key, cleared)?;
     tracing::debug!(provider = %spec.id, host = %base.host(), "validating key");
     let response = http
         .for_base(base)

@@ -37,11 +37,14 @@ pub enum StoreKind {
 impl StoreKind {
     /// Refuses, before anything is sent or stored, a key this store cannot hold: Windows
     /// Credential Manager keeps at most 2,560 bytes per secret and the store crate writes UTF-16,
-    /// so 1,280 characters (keys are ASCII). Without this the store's own error would surface
-    /// as a generic "the credential store failed" after validation.
-    pub fn check_fits(self, secret: &ApiKey) -> Result<(), crate::KeyInputError> {
+    /// so 1,280 characters (keys are ASCII), and the entry holds the key's bound origin too
+    /// (see [`seal`]). Without this the store's own error would surface as a generic "the
+    /// credential store failed" after validation.
+    pub fn check_fits(self, secret: &ApiKey, origin: &str) -> Result<(), crate::KeyInputError> {
         match self {
-            StoreKind::WindowsCredentialManager if secret.len() > WINDOWS_MAX_KEY_CHARS => {
+            StoreKind::WindowsCredentialManager
+                if secret.len() + sealed_overhead(origin) > WINDOWS_MAX_KEY_CHARS =>
+            {
                 Err(crate::KeyInputError::TooLongForWindows)
             }
             _ => Ok(()),
@@ -65,13 +68,21 @@ impl fmt::Display for StoreKind {
 }
 
 impl StoreKind {
+    /// What a person must know when a key is saved to a store that does not survive a reboot
+    /// (said on every save, in the CLI and the app).
+    pub fn not_persistent_warning(self) -> String {
+        format!(
+            "Saved in the {self}, which forgets keys when this machine restarts: after a reboot you will need to add this key again. A Secret Service (GNOME Keyring, KWallet) keeps keys across restarts."
+        )
+    }
+
     /// How to get a missing store running.
     pub fn advice_unavailable(self) -> &'static str {
         match self {
             StoreKind::SecretService => {
                 "Taskly keeps keys only there, so it can neither save nor read them now. Start a Secret Service provider such as GNOME Keyring or KWallet \
                  (e.g. install gnome-keyring and log in to a desktop session); on a headless machine \
-                 see docs/troubleshooting.md, or set TASKLY_CREDENTIAL_STORE=keyutils (keys then vanish at reboot)."
+                 see docs/troubleshooting.md. The Linux kernel keyring (TASKLY_CREDENTIAL_STORE=keyutils) also works, but it forgets every key when the machine restarts: you would add your keys again after each reboot."
             }
             StoreKind::Keyutils => "Check that the kernel keyring is available to your session.",
             StoreKind::Keychain => "Open Keychain Access and check your login keychain.",
@@ -110,16 +121,74 @@ pub enum StoreFailure {
     Unreadable(String),
 }
 
+/// What an entry holds: the secret and the origin (scheme, host, port) it was validated on and
+/// may be sent to. `origin` is `None` for an entry written before keys were bound to their
+/// origin (version 0.1); the vault binds it on first use.
+#[derive(Debug)]
+pub struct StoredKey {
+    /// The secret.
+    pub key: ApiKey,
+    /// The origin it is bound to.
+    pub origin: Option<String>,
+}
+
+/// The marker of an entry that holds an origin and a key: `taskly/1 <origin> <key>`. A key has
+/// no spaces (input rules), so an entry without one is a bare key from before binding.
+const SEALED_MARKER: &str = "taskly/1";
+
+/// How many characters the marker and origin add to a key in its entry.
+fn sealed_overhead(origin: &str) -> usize {
+    SEALED_MARKER.len() + 1 + origin.len() + 1
+}
+
+/// The entry text for `key` bound to `origin`, in a buffer wiped on drop and sized up front so
+/// it is never reallocated (leaving a copy behind).
+fn seal(key: &ApiKey, origin: &str) -> zeroize::Zeroizing<String> {
+    let mut text =
+        zeroize::Zeroizing::new(String::with_capacity(sealed_overhead(origin) + key.len()));
+    text.push_str(SEALED_MARKER);
+    text.push(' ');
+    text.push_str(origin);
+    text.push(' ');
+    text.push_str(key.expose_secret());
+    text
+}
+
+/// Reads an entry's text (wiping it); `Unreadable` if it is neither a sealed entry nor a key.
+fn open_sealed(stored: String) -> Result<StoredKey, StoreFailure> {
+    let stored = zeroize::Zeroizing::new(stored);
+    let unreadable = || StoreFailure::Unreadable("the stored secret is not a valid key".into());
+    let (origin, key) = match stored.split_once(' ') {
+        None => (None, stored.as_str()),
+        Some((SEALED_MARKER, rest)) => {
+            let (origin, key) = rest.split_once(' ').ok_or_else(unreadable)?;
+            if origin.is_empty() {
+                return Err(unreadable());
+            }
+            (Some(origin.to_owned()), key)
+        }
+        Some(_) => return Err(unreadable()),
+    };
+    let key = ApiKey::parse(key).map_err(|_| unreadable())?;
+    Ok(StoredKey { key, origin })
+}
+
 /// The smallest interface to a credential store. Implementations block.
 pub trait CredentialStore: Send + Sync + fmt::Debug {
     /// Which store this is.
     fn kind(&self) -> StoreKind;
     /// Whether entries survive a reboot.
     fn survives_reboot(&self) -> bool;
-    /// Creates or replaces the entry.
-    fn write(&self, entry: &str, secret: &ApiKey, label: &str) -> Result<(), StoreFailure>;
+    /// Creates or replaces the entry: `secret`, bound to `origin`.
+    fn write(
+        &self,
+        entry: &str,
+        secret: &ApiKey,
+        origin: &str,
+        label: &str,
+    ) -> Result<(), StoreFailure>;
     /// Reads the entry; `None` if there is none.
-    fn read(&self, entry: &str) -> Result<Option<ApiKey>, StoreFailure>;
+    fn read(&self, entry: &str) -> Result<Option<StoredKey>, StoreFailure>;
     /// Deletes the entry; `false` if there was none.
     fn delete(&self, entry: &str) -> Result<bool, StoreFailure>;
     /// The user names of every entry under [`SERVICE`]; `None` if the store cannot list.
@@ -163,17 +232,21 @@ impl CredentialStore for KeyringStore {
         )
     }
 
-    fn write(&self, entry: &str, secret: &ApiKey, label: &str) -> Result<(), StoreFailure> {
+    fn write(
+        &self,
+        entry: &str,
+        secret: &ApiKey,
+        origin: &str,
+        label: &str,
+    ) -> Result<(), StoreFailure> {
         self.entry(entry, Some(label))?
-            .set_password(secret.expose_secret())
+            .set_password(&seal(secret, origin))
             .map_err(|e| map_failure(self.kind, e))
     }
 
-    fn read(&self, entry: &str) -> Result<Option<ApiKey>, StoreFailure> {
+    fn read(&self, entry: &str) -> Result<Option<StoredKey>, StoreFailure> {
         match self.entry(entry, None)?.get_password() {
-            Ok(stored) => ApiKey::from_stored(stored).map(Some).map_err(|_| {
-                StoreFailure::Unreadable("the stored secret is not a valid key".into())
-            }),
+            Ok(stored) => open_sealed(stored).map(Some),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) if vanished(&e) => Ok(None),
             Err(keyring_core::Error::BadEncoding(mut bytes)) => {
@@ -418,17 +491,23 @@ impl Credentials {
         self.store.survives_reboot()
     }
 
-    /// Writes `secret` under `entry`.
-    pub async fn write(&self, entry: String, secret: Arc<ApiKey>, label: String) -> Result<()> {
+    /// Writes `secret` under `entry`, bound to `origin`.
+    pub async fn write(
+        &self,
+        entry: String,
+        secret: Arc<ApiKey>,
+        origin: String,
+        label: String,
+    ) -> Result<()> {
         let store = self.store.clone();
-        self.call(move || store.write(&entry, &secret, &label))
+        self.call(move || store.write(&entry, &secret, &origin, &label))
             .await
     }
 
     /// Reads `entry`. An entry whose content is not a valid key reads as `None` (see
     /// [`StoreFailure::Unreadable`]): callers then report the secret as missing, with "re-enter
     /// the key" as the action, and an add's read-back as "the store did not keep the key".
-    pub async fn read(&self, entry: String) -> Result<Option<ApiKey>> {
+    pub async fn read(&self, entry: String) -> Result<Option<StoredKey>> {
         let store = self.store.clone();
         let kind = self.store.kind();
         match bounded(kind, self.timeout, move || store.read(&entry)).await? {
@@ -509,11 +588,11 @@ mod tests {
         fn survives_reboot(&self) -> bool {
             true
         }
-        fn write(&self, _: &str, _: &ApiKey, _: &str) -> Result<(), StoreFailure> {
+        fn write(&self, _: &str, _: &ApiKey, _: &str, _: &str) -> Result<(), StoreFailure> {
             std::thread::sleep(Duration::from_secs(5));
             Ok(())
         }
-        fn read(&self, _: &str) -> Result<Option<ApiKey>, StoreFailure> {
+        fn read(&self, _: &str) -> Result<Option<StoredKey>, StoreFailure> {
             Err(StoreFailure::Locked("collection is locked".into()))
         }
         fn delete(&self, _: &str) -> Result<bool, StoreFailure> {
@@ -532,7 +611,12 @@ mod tests {
         let key = Arc::new(ApiKey::parse("sk-hang-0123456789").expect("valid"));
         let started = std::time::Instant::now();
         let err = creds
-            .write("local:k:0".into(), key, "label".into())
+            .write(
+                "local:k:0".into(),
+                key,
+                "https://api.example.com".into(),
+                "label".into(),
+            )
             .await
             .expect_err("times out");
         assert!(started.elapsed() < Duration::from_secs(2));
@@ -552,12 +636,16 @@ mod tests {
 
     #[test]
     fn windows_refuses_keys_longer_than_credential_manager_holds() {
-        let longest = ApiKey::parse(&"k".repeat(WINDOWS_MAX_KEY_CHARS)).expect("valid");
-        let longer = ApiKey::parse(&"k".repeat(WINDOWS_MAX_KEY_CHARS + 1)).expect("valid");
+        let origin = "https://api.openai.com";
+        // The entry holds marker, origin and key: what is left of 1,280 characters is the key's.
+        let room = WINDOWS_MAX_KEY_CHARS - sealed_overhead(origin);
+        let longest = ApiKey::parse(&"k".repeat(room)).expect("valid");
+        let longer = ApiKey::parse(&"k".repeat(room + 1)).expect("valid");
+        assert_eq!(seal(&longest, origin).len(), WINDOWS_MAX_KEY_CHARS);
         let windows = StoreKind::WindowsCredentialManager;
-        assert_eq!(windows.check_fits(&longest), Ok(()));
+        assert_eq!(windows.check_fits(&longest, origin), Ok(()));
         assert_eq!(
-            windows.check_fits(&longer),
+            windows.check_fits(&longer, origin),
             Err(crate::KeyInputError::TooLongForWindows)
         );
         for other in [
@@ -565,7 +653,34 @@ mod tests {
             StoreKind::Keychain,
             StoreKind::Keyutils,
         ] {
-            assert_eq!(other.check_fits(&longer), Ok(()), "{other}");
+            assert_eq!(other.check_fits(&longer, origin), Ok(()), "{other}");
+        }
+    }
+
+    #[test]
+    fn an_entry_holds_the_origin_and_the_key_and_reads_bare_keys_of_before() {
+        let key = ApiKey::parse("sk-proj-seal-0123456789").expect("valid");
+        let sealed = seal(&key, "https://api.openai.com");
+        assert_eq!(
+            sealed.as_str(),
+            "taskly/1 https://api.openai.com sk-proj-seal-0123456789"
+        );
+        let back = open_sealed(sealed.to_string()).expect("opens");
+        assert!(back.key.same_as(&key));
+        assert_eq!(back.origin.as_deref(), Some("https://api.openai.com"));
+        let legacy = open_sealed("sk-proj-seal-0123456789".into()).expect("bare key");
+        assert!(legacy.key.same_as(&key) && legacy.origin.is_none());
+        for bad in [
+            "taskly/2 https://a.example sk-x",
+            "taskly/1 sk-x",
+            "taskly/1  sk-x",
+            "taskly/1 https://a.example sk x",
+            "",
+        ] {
+            assert!(
+                matches!(open_sealed(bad.into()), Err(StoreFailure::Unreadable(_))),
+                "{bad:?}"
+            );
         }
     }
 
@@ -603,9 +718,12 @@ mod tests {
         );
         let key = ApiKey::parse("sk-mock-0123456789").expect("valid");
         assert!(store.read("local:k_1:0").expect("read").is_none());
-        store.write("local:k_1:0", &key, "label").expect("write");
+        store
+            .write("local:k_1:0", &key, "https://api.example.com", "label")
+            .expect("write");
         let back = store.read("local:k_1:0").expect("read").expect("present");
-        assert!(back.same_as(&key));
+        assert!(back.key.same_as(&key));
+        assert_eq!(back.origin.as_deref(), Some("https://api.example.com"));
         assert_eq!(
             store.list_entries().expect("search"),
             Some(vec!["local:k_1:0".to_owned()])
