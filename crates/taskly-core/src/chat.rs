@@ -12,6 +12,7 @@ pub mod anthropic;
 pub mod failure;
 pub mod gemini;
 pub mod models;
+pub mod openai;
 pub mod run;
 pub mod sse;
 pub mod upstream;

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::chat::upstream::{self, Endpoint};
 use crate::chat::{ChatRequest, Decoded, TokenUsage, default_model};
+use crate::providers::error_body;
 use crate::routing::{Decision, RouteInfo, RouteKind, Router};
 use crate::{Error, ErrorPayload, Result, Upstream, Vault};
 
@@ -434,6 +435,9 @@ async fn attempt(
             }
             Some(Ok(Decoded::Done { finish_reason })) => finish = Some(finish_reason),
             Some(Ok(Decoded::Failed { code, message })) => {
+                // The decoder scrubbed what looks like a key; this also removes the key that
+                // was sent, whatever its shape (Azure, Mistral and gateway keys have no prefix).
+                let message = error_body::scrub(&message, Some(&endpoint.presented));
                 let err = match code.as_str() {
                     "overloaded_error" => Error::UpstreamOutage {
                         upstream,

@@ -24,7 +24,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use crate::chat::failure::{MAX_ERROR_BODY, classify_status, classify_transport};
 use crate::chat::sse::{SseDecoder, SseLimits};
-use crate::chat::{ChatRequest, Decoded, Role, anthropic, gemini};
+use crate::chat::{ChatRequest, Decoded, FullAnswer, Role, anthropic, gemini, openai};
 use crate::providers::WireFormat;
 use crate::providers::base_url::BaseUrl;
 use crate::{ApiKey, Error, Result, Upstream};
@@ -64,9 +64,13 @@ pub async fn open(
         WireFormat::Anthropic => {
             let wire = anthropic::request(request, model, true);
             let mut decoder = anthropic::StreamDecoder::new();
-            open_sse(endpoint, wire, model, move |event| {
-                decoder.decode_event(event)
-            })
+            open_sse(
+                endpoint,
+                wire,
+                model,
+                move |event| decoder.decode_event(event),
+                anthropic::decode_full,
+            )
             .await
         }
         WireFormat::Gemini => {
@@ -76,7 +80,14 @@ pub async fn open(
                     model: model.to_owned(),
                     detail: e.0,
                 })?;
-            open_sse(endpoint, wire, model, gemini::decode_event).await
+            open_sse(
+                endpoint,
+                wire,
+                model,
+                gemini::decode_event,
+                gemini::decode_full,
+            )
+            .await
         }
     }
 }
@@ -92,22 +103,29 @@ async fn open_openai(
         no_key: secrecy::SecretString::from(String::new()),
     };
     let refused = Arc::new(OnceLock::new());
+    let whole = Arc::new(OnceLock::new());
     let send = GuardedSend {
         endpoint: Arc::new(endpoint.clone()),
         model: model.to_owned(),
         refused: refused.clone(),
+        whole: whole.clone(),
     };
     // `build` with our pooled client: `with_config` would create (and load root certificates
     // into) a fresh reqwest client on every request.
     let client =
         async_openai::Client::build(endpoint.client.clone(), config).with_http_service(send);
     let body = openai_request(request, model, endpoint.max_completion_tokens)?;
-    let stream = client
-        .chat()
-        .create_stream(body)
-        .await
-        .map_err(|e| from_openai(endpoint.upstream, e))?;
+    let stream = match client.chat().create_stream(body).await {
+        Ok(stream) => stream,
+        Err(e) => {
+            return match whole.get() {
+                Some(answer) => Ok(whole_stream(answer.clone())),
+                None => Err(from_openai(endpoint.upstream, &endpoint.presented, e)),
+            };
+        }
+    };
     let upstream = endpoint.upstream;
+    let presented = endpoint.presented.clone();
     Ok(stream
         .flat_map(move |item| {
             let pieces: Vec<Result<Decoded>> = match item {
@@ -141,7 +159,7 @@ async fn open_openai(
                         upstream,
                         detail: detail.clone(),
                     },
-                    None => from_openai(upstream, e),
+                    None => from_openai(upstream, &presented, e),
                 })],
             };
             futures::stream::iter(pieces)
@@ -233,6 +251,8 @@ struct GuardedSend {
     model: String,
     /// Why [`bounded`] stopped the answer, if it did.
     refused: Arc<OnceLock<String>>,
+    /// The answer, when the upstream sent it whole rather than streamed.
+    whole: Arc<OnceLock<FullAnswer>>,
 }
 
 impl tower::Service<HttpRequestFactory> for GuardedSend {
@@ -248,9 +268,19 @@ impl tower::Service<HttpRequestFactory> for GuardedSend {
         let endpoint = self.endpoint.clone();
         let model = self.model.clone();
         let refused = self.refused.clone();
+        let whole = self.whole.clone();
         Box::pin(async move {
             let request = factory.build().await?;
             let response = send(&endpoint, request, &model).await.map_err(boxed)?;
+            if is_whole_json(&response) {
+                // async-openai can only read a stream: read the whole answer here, and stop
+                // the library with an error `open_openai` knows to look behind.
+                let answer = read_whole(&endpoint, response, openai::decode_full)
+                    .await
+                    .map_err(boxed)?;
+                let _ = whole.set(answer);
+                return Err(boxed(Error::Internal("answered whole".into())));
+            }
             Ok(bounded(response, refused))
         })
     }
@@ -355,11 +385,62 @@ pub async fn send(
     ))
 }
 
+/// The largest whole answer read when an upstream does not stream (far more than any model
+/// writes in one answer).
+pub const MAX_WHOLE_ANSWER: usize = 16 << 20;
+
+/// A successful answer to a streaming request that is one JSON body, not an event stream: some
+/// OpenAI-, Anthropic- and Gemini-compatible gateways answer so.
+fn is_whole_json(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Reads and decodes a whole answer; what cannot be read is a typed error that quotes nothing
+/// of the body beyond a scrubbed provider message.
+async fn read_whole(
+    endpoint: &Endpoint,
+    response: reqwest::Response,
+    full: fn(&[u8]) -> std::result::Result<FullAnswer, crate::chat::DecodeError>,
+) -> Result<FullAnswer> {
+    let host = endpoint.base.host();
+    let body = crate::http::read_limited(response, MAX_WHOLE_ANSWER)
+        .await
+        .map_err(|e| classify_transport(endpoint.upstream, &host, &e, "answer", Duration::ZERO))?;
+    full(&body).map_err(|e| Error::BadResponse {
+        upstream: endpoint.upstream,
+        detail: crate::providers::error_body::scrub(&e.0, Some(&endpoint.presented)),
+    })
+}
+
+/// A whole answer as the pieces a stream would have given.
+fn whole_stream(answer: FullAnswer) -> DecodedStream {
+    let mut pieces = Vec::with_capacity(3);
+    if !answer.text.is_empty() {
+        pieces.push(Ok(Decoded::Delta(answer.text)));
+    }
+    if let Some(usage) = answer.usage {
+        pieces.push(Ok(Decoded::Usage {
+            input_tokens: Some(usage.input_tokens),
+            output_tokens: Some(usage.output_tokens),
+        }));
+    }
+    pieces.push(Ok(Decoded::Done {
+        finish_reason: answer.finish_reason,
+    }));
+    futures::stream::iter(pieces).boxed()
+}
+
 async fn open_sse<F>(
     endpoint: &Endpoint,
     wire: crate::chat::WireRequest,
     model: &str,
     decode: F,
+    full: fn(&[u8]) -> std::result::Result<FullAnswer, crate::chat::DecodeError>,
 ) -> Result<DecodedStream>
 where
     F: FnMut(
@@ -382,6 +463,9 @@ where
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     *request.body_mut() = Some(body.into());
     let response = send(endpoint, request, model).await?;
+    if is_whole_json(&response) {
+        return Ok(whole_stream(read_whole(endpoint, response, full).await?));
+    }
     let upstream = endpoint.upstream;
     let host = endpoint.base.host();
     let state = (
@@ -448,8 +532,8 @@ fn boxed(err: Error) -> OpenAIError {
 }
 
 /// Turns what async-openai hands back into our error, without formatting anything it carries
-/// that could hold an answer or a body.
-fn from_openai(upstream: Upstream, err: OpenAIError) -> Error {
+/// that could hold an answer or a body; a message it passes on loses the key that was sent.
+fn from_openai(upstream: Upstream, presented: &ApiKey, err: OpenAIError) -> Error {
     match err {
         OpenAIError::Boxed(inner) => match inner.downcast::<Error>() {
             Ok(ours) => *ours,
@@ -470,7 +554,7 @@ fn from_openai(upstream: Upstream, err: OpenAIError) -> Error {
         OpenAIError::ApiError(api) => Error::RequestRefused {
             upstream,
             status: api.status_code.as_u16(),
-            detail: crate::providers::error_body::scrub(&api.api_error.message, None),
+            detail: crate::providers::error_body::scrub(&api.api_error.message, Some(presented)),
         },
         OpenAIError::InvalidArgument(text) => Error::Internal(format!("invalid request: {text}")),
         other => Error::Internal(format!(
