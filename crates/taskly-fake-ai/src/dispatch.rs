@@ -15,7 +15,7 @@ use crate::fault::{Failure, Fault, Plan};
 use crate::flavor::Flavor;
 use crate::providers;
 use crate::record::RecordedRequest;
-use crate::reply::{Reply, Shape};
+use crate::reply::{Payload, Reply, Shape};
 use crate::state::Shared;
 
 /// Bodies above this are refused; generous, because clients may send long chats.
@@ -83,8 +83,43 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Some(Plan::Stall(after)) => Shape::Stall(after),
         Some(Plan::KeepAlive(every)) => Shape::KeepAlive(every),
         Some(Plan::Drip(every)) => Shape::Drip(every),
+        Some(Plan::Whole) => {
+            return providers::answer(flavor, &unstreamed(call), &shared)
+                .deliver(Shape::Plain, &shared);
+        }
+        Some(Plan::Insert) => {
+            let text = match &fault {
+                Some(Fault::InsertEvent(text)) => text.clone(),
+                _ => String::new(),
+            };
+            let mut reply = providers::answer(flavor, &call, &shared);
+            if let Payload::Frames { frames, .. } = &mut reply.payload {
+                frames.insert(0, text);
+            }
+            return reply.deliver(Shape::Plain, &shared);
+        }
     };
     providers::answer(flavor, &call, &shared).deliver(shape, &shared)
+}
+
+/// The same request asking for a whole answer: `"stream": false` in a JSON body (OpenAI,
+/// Anthropic, the proxy), `:generateContent` instead of `:streamGenerateContent` (Gemini).
+fn unstreamed(mut call: Call) -> Call {
+    if let Some(path) = call.path.strip_suffix(":streamGenerateContent") {
+        call.path = format!("{path}:generateContent");
+        call.query = call.query.and_then(|q| {
+            let kept: Vec<&str> = q.split('&').filter(|pair| *pair != "alt=sse").collect();
+            (!kept.is_empty()).then(|| kept.join("&"))
+        });
+    }
+    if let Ok(mut body) = call.json()
+        && let Some(object) = body.as_object_mut()
+        && object.contains_key("stream")
+    {
+        object.insert("stream".into(), serde_json::Value::Bool(false));
+        call.body = Bytes::from(body.to_string());
+    }
+    call
 }
 
 fn record(call: &Call, flavor: Option<Flavor>) -> RecordedRequest {

@@ -59,6 +59,12 @@ pub enum Fault {
         /// The `Location` header.
         location: String,
     },
+    /// Answer a streaming request with the flavor's whole, non-streamed JSON answer
+    /// (`Content-Type: application/json`, 200), as gateways that do not stream do.
+    AnswerWhole,
+    /// In a streamed answer, send this raw text before the first event, e.g. a `data:` line no
+    /// client can parse, or an in-stream `event: error` (tests put a canary key in it).
+    InsertEvent(String),
 }
 
 /// A fault waiting in the queue for the requests it matches.
@@ -153,6 +159,8 @@ pub(crate) enum Plan {
     KeepAlive(Duration),
     Drip(Duration),
     Redirect(u16),
+    Whole,
+    Insert,
 }
 
 impl Fault {
@@ -179,6 +187,8 @@ impl Fault {
             Fault::KeepAliveForever(every) => Plan::KeepAlive(*every),
             Fault::DripForever(every) => Plan::Drip(*every),
             Fault::Redirect { status, .. } => Plan::Redirect(*status),
+            Fault::AnswerWhole => Plan::Whole,
+            Fault::InsertEvent(_) => Plan::Insert,
         }
     }
 }
