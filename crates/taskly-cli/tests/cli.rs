@@ -19,8 +19,14 @@ mod crash_recovery;
 mod credential_store;
 #[path = "cli/doctor.rs"]
 mod doctor;
+#[path = "cli/enabling.rs"]
+mod enabling;
+#[path = "cli/gateways.rs"]
+mod gateways;
 #[path = "cli/input_hygiene.rs"]
 mod input_hygiene;
+#[path = "cli/key_gate.rs"]
+mod key_gate;
 #[path = "cli/round_trip.rs"]
 mod round_trip;
 #[path = "cli/snapshots.rs"]
