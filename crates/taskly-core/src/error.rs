@@ -330,7 +330,7 @@ pub enum Error {
     /// A stored key's base URL is not the address it was checked at: changed outside the app
     /// (or by another tool). Nothing was sent.
     #[error(
-        "Key {id} was checked at {bound}, but its base URL now points at {now}. It was not sent. If you made this change, confirm the new address: `taskly keys update {id} --base-url <URL>` (or edit the key in Settings → AI keys and save), which checks the key there first."
+        "Key {id} was checked at {bound}, but its base URL now points at {now}. It was not sent. If you made this change, confirm the new address, which checks the key there first: in Settings → AI keys, edit the key, type its base URL again and save; or run `taskly keys update {id} --base-url <URL>`."
     )]
     KeyOriginChanged {
         /// The key.

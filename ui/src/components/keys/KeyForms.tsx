@@ -24,6 +24,9 @@ export function EditKeyForm({ keyInfo, spec, focusOnOpen, onDone }: FormProps) {
   const needsBase = !spec?.default_base_url;
   const [label, setLabel] = useState(keyInfo.label);
   const [baseUrl, setBaseUrl] = useState(needsBase || keyInfo.custom_base_url ? keyInfo.base_url : '');
+  // Typing the base URL again, even unchanged, confirms it: the key is checked there and bound
+  // to it (the way out of key_origin_changed, when the address changed outside the app).
+  const [baseTouched, setBaseTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorPayload | null>(null);
   const labelRef = useRef<HTMLInputElement>(null);
@@ -34,12 +37,13 @@ export function EditKeyForm({ keyInfo, spec, focusOnOpen, onDone }: FormProps) {
   const effectiveBase = base === '' ? (spec?.default_base_url ?? '') : base;
   const baseChanged = stripSlash(effectiveBase) !== stripSlash(keyInfo.base_url);
   const hostChanged = baseChanged && hostOf(effectiveBase) !== hostOf(keyInfo.base_url);
+  const confirmBase = baseChanged || baseTouched;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (labelIssue || baseIssue || busy) return;
     const labelChanged = label.trim() !== keyInfo.label;
-    if (!labelChanged && !baseChanged) {
+    if (!labelChanged && !confirmBase) {
       onDone(null);
       return;
     }
@@ -48,8 +52,8 @@ export function EditKeyForm({ keyInfo, spec, focusOnOpen, onDone }: FormProps) {
     try {
       const saved = await api.updateKey(keyInfo.id, {
         label: labelChanged ? label.trim() : null,
-        baseUrl: baseChanged ? effectiveBase : null,
-        verify: baseChanged,
+        baseUrl: confirmBase ? effectiveBase : null,
+        verify: confirmBase,
       });
       applySaved(saved);
       onDone(saved);
@@ -90,7 +94,10 @@ export function EditKeyForm({ keyInfo, spec, focusOnOpen, onDone }: FormProps) {
           id={`${uid}-base`}
           className="input mono"
           value={baseUrl}
-          onChange={(e) => setBaseUrl(e.target.value)}
+          onChange={(e) => {
+            setBaseUrl(e.target.value);
+            setBaseTouched(true);
+          }}
           placeholder={spec?.default_base_url ?? spec?.base_url_example}
           inputMode="url"
           spellCheck={false}

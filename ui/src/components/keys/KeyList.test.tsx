@@ -103,6 +103,27 @@ describe('The key list', () => {
     });
   });
 
+  it('confirms an unchanged base URL typed again: the key is checked there and bound to it', async () => {
+    const { r } = await settingsWithDemoKeys();
+    await r.user.click(within(card('Work')).getByRole('button', { name: /Edit “Work”/ }));
+    const form = screen.getByRole('form', { name: 'Edit “Work”' });
+    // Saving without touching the field sends nothing.
+    await r.user.click(within(form).getByRole('button', { name: /Save|Check and save/ }));
+    expect(r.api.calls.some((c) => c.command === 'update_key')).toBe(false);
+    await r.user.click(within(card('Work')).getByRole('button', { name: /Edit “Work”/ }));
+    const again = screen.getByRole('form', { name: 'Edit “Work”' });
+    const field = within(again).getByLabelText(/^Base URL/);
+    await r.user.clear(field);
+    await r.user.type(field, 'https://api.openai.com/v1');
+    await r.user.click(within(again).getByRole('button', { name: /Save|Check and save/ }));
+    await waitFor(() => expect(r.api.calls.some((c) => c.command === 'update_key')).toBe(true));
+    const call = r.api.calls.find((c) => c.command === 'update_key')?.args;
+    expect(call).toEqual({
+      id: 'k_3f9a2c1b7e',
+      change: { label: null, baseUrl: 'https://api.openai.com/v1', verify: true },
+    });
+  });
+
   it('replaces the key, with the same hygiene rules and outcomes', async () => {
     const { r } = await settingsWithDemoKeys();
     await r.user.click(within(card('Work')).getByRole('button', { name: /Replace key of “Work”/ }));

@@ -30,6 +30,10 @@ export function errorTitle(error: ErrorPayload, providerName: string): string {
     case 'invalid_base_url':
     case 'base_url_required':
       return 'Check the base URL';
+    case 'unsafe_route':
+      return 'Refused: that address is Taskly’s, and your key never goes to Taskly';
+    case 'key_origin_changed':
+      return "This key's address changed outside Taskly";
     case 'credential_store_unavailable':
     case 'credential_store_locked':
     case 'credential_store_timeout':

@@ -50,6 +50,10 @@ export function errorHeadline(error: ErrorPayload, provider: string): string {
       return 'Taskly sign-in needed';
     case 'budget_exceeded':
       return 'Budget used up';
+    case 'unsafe_route':
+      return 'Refused: your key would have gone to Taskly';
+    case 'key_origin_changed':
+      return "Your key's address changed outside Taskly";
     case 'credential_store_unavailable':
     case 'credential_store_locked':
     case 'credential_store_timeout':
