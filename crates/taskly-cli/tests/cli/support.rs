@@ -180,6 +180,23 @@ impl Sandbox {
     }
 }
 
+/// Runs a prepared `taskly` command (see [`Sandbox::command`]) with `stdin` as input.
+pub fn run_command(mut cmd: Command, stdin: &str) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("taskly starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    finish(child.wait_with_output().expect("taskly runs"))
+}
+
 pub fn finish(out: Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
