@@ -2,6 +2,8 @@
  * An in-memory stand-in for the Tauri shell, implementing {@link TasklyApi}. Vitest, the Chromium
  * tests and `npm run dev` in a plain browser use it. Nothing is persisted, and the plaintext of
  * a key is read once (to decide how "validation" goes and to build the masked hint) and dropped.
+ * What the core decides on its own (the provider registry, default models, the key input errors,
+ * the masking rule) comes from the core through the generated `bindings/registry.ts`, not copies.
  *
  * Scripting, for demos and tests:
  * - A key containing `invalid` is refused (`invalid_key`); `offline` makes the provider
@@ -25,76 +27,19 @@ import type {
   UsageRow,
   Verification,
 } from '../bindings/core';
-import { baseUrlProblem, checkKey, hostOf, KEY_RULE_MESSAGES, labelProblem, trimKey } from '../lib/keyHygiene';
-import { DEFAULT_MODEL } from '../lib/models';
+import { baseUrlProblem, checkKey, hostOf, labelProblem, trimKey } from '../lib/keyHygiene';
+import { BASE_URL_REQUIRED, DEFAULT_MODELS, KEY_RULE_ERRORS, MASK_RULE, PROVIDERS } from '../bindings/registry';
 import type { AddKeyForm, AppInfo, AppSettings, ChatStreamEvent, KeyChange, TasklyApi } from './commands';
 import { errorPayload } from './errors';
 
-const NO_EXTRA: [string, string][] = [];
+/**
+ * The provider registry, from the core (`bindings/registry.ts`, generated from `ProviderId::spec`),
+ * so the mock offers exactly what `list_providers` offers.
+ */
+export const MOCK_PROVIDERS: readonly ProviderSpec[] = PROVIDERS;
 
-export const MOCK_PROVIDERS: ProviderSpec[] = [
-  spec('openai', 'OpenAI', 'https://api.openai.com/v1', ['sk-svcacct-', 'sk-admin-', 'sk-proj-', 'sk-'],
-    'https://platform.openai.com/api-keys', 'https://platform.openai.com/settings/organization/billing/overview', 'OPENAI'),
-  {
-    ...spec('anthropic', 'Anthropic', 'https://api.anthropic.com/v1', ['sk-ant-api03-', 'sk-ant-'],
-      'https://console.anthropic.com/settings/keys', 'https://console.anthropic.com/settings/billing', 'ANTHROPIC'),
-    auth: { kind: 'header', name: 'x-api-key', extra: [['anthropic-version', '2023-06-01']] },
-    wire: 'anthropic',
-  },
-  {
-    ...spec('gemini', 'Google Gemini', 'https://generativelanguage.googleapis.com/v1beta', ['AIza'],
-      'https://aistudio.google.com/app/apikey', 'https://aistudio.google.com/usage', 'GEMINI'),
-    auth: { kind: 'header', name: 'x-goog-api-key', extra: NO_EXTRA },
-    wire: 'gemini',
-    model_list: 'gemini-models',
-  },
-  spec('mistral', 'Mistral AI', 'https://api.mistral.ai/v1', [], 'https://console.mistral.ai/api-keys',
-    'https://console.mistral.ai/billing', 'MISTRAL'),
-  spec('groq', 'Groq', 'https://api.groq.com/openai/v1', ['gsk_'], 'https://console.groq.com/keys',
-    'https://console.groq.com/settings/billing', 'GROQ'),
-  {
-    ...spec('openrouter', 'OpenRouter', 'https://openrouter.ai/api/v1', ['sk-or-v1-', 'sk-or-'],
-      'https://openrouter.ai/settings/keys', 'https://openrouter.ai/settings/credits', 'OPENROUTER'),
-    validation_path: '/key',
-    model_list: 'none',
-  },
-  spec('deepseek', 'DeepSeek', 'https://api.deepseek.com', ['sk-'], 'https://platform.deepseek.com/api_keys',
-    'https://platform.deepseek.com/top_up', 'DEEPSEEK'),
-  spec('xai', 'xAI', 'https://api.x.ai/v1', ['xai-'], 'https://console.x.ai/team/default/api-keys',
-    'https://console.x.ai/team/default/billing', 'XAI'),
-  {
-    ...spec('azure-openai', 'Azure OpenAI', null, [],
-      'https://portal.azure.com/#view/Microsoft_Azure_ProjectOxford/CognitiveServicesHub/~/OpenAI',
-      'https://portal.azure.com/#view/Microsoft_Azure_CostManagement/Menu/~/overview', 'AZURE_OPENAI'),
-    base_url_example: 'https://YOUR-RESOURCE.openai.azure.com/openai/v1',
-    auth: { kind: 'header', name: 'api-key', extra: NO_EXTRA },
-  },
-  { ...spec('custom', 'Custom (OpenAI-compatible)', null, [], null, null, 'CUSTOM'), base_url_example: 'http://127.0.0.1:11434/v1' },
-];
-
-function spec(
-  id: ProviderId,
-  name: string,
-  base: string | null,
-  prefixes: string[],
-  keyPage: string | null,
-  billing: string | null,
-  env: string,
-): ProviderSpec {
-  return {
-    id,
-    name,
-    default_base_url: base,
-    base_url_example: base ?? '',
-    auth: { kind: 'bearer' },
-    wire: 'openai-compatible',
-    validation_path: '/models',
-    model_list: 'data-ids',
-    key_prefixes: prefixes,
-    key_page: keyPage,
-    billing_page: billing,
-    env_name: env,
-  };
+function copySpec(spec: ProviderSpec): ProviderSpec {
+  return structuredClone(spec);
 }
 
 const MODELS: Partial<Record<ProviderId, string[]>> = {
@@ -110,11 +55,15 @@ const MODELS: Partial<Record<ProviderId, string[]>> = {
   custom: ['llama3.2', 'qwen2.5-coder'],
 };
 
-/** The core's masking: at most the provider prefix and the last four characters. */
+/**
+ * The core's masking (`mask::mask`), from its generated rule: at most the provider prefix and the
+ * last `MASK_RULE.tail` characters. `keyHygiene.test.ts` checks it against the real core's output
+ * (`MASK_EXAMPLES`). Only the mock masks: in the app the core sends the hint.
+ */
 export function maskKey(provider: ProviderSpec, key: string): string {
   const prefix = provider.key_prefixes.find((p) => key.startsWith(p)) ?? '';
-  if (key.length < prefix.length + 12 + 4) return '••••••••';
-  return `${prefix}…${key.slice(-4)}`;
+  if (key.length < prefix.length + MASK_RULE.min_hidden + MASK_RULE.tail) return MASK_RULE.fully_masked;
+  return `${prefix}${MASK_RULE.separator}${key.slice(-MASK_RULE.tail)}`;
 }
 
 type Behaviour = 'ok' | 'invalid' | 'offline' | 'timeout' | 'ratelimit' | 'quota' | 'locked';
@@ -235,18 +184,18 @@ export function createMockApi(options: MockOptions = {}): MockApi {
 
   function checkSecret(secret: string): string {
     const rule = checkKey(secret);
-    if (rule) throw errorPayload('invalid_key_input', KEY_RULE_MESSAGES[rule], { action: 'fix_input' });
+    // The core's own error for the rule, as the shell would send it.
+    if (rule) throw { ...KEY_RULE_ERRORS[rule] } satisfies ErrorPayload;
     return trimKey(secret);
   }
 
   function resolveBaseUrl(provider: ProviderSpec, given: string | null): string {
     const url = given?.trim() || provider.default_base_url;
     if (!url) {
-      throw errorPayload(
-        'base_url_required',
-        `${provider.name} needs a base URL, for example ${provider.base_url_example}.`,
-        { action: 'check_base_url', provider: provider.id },
-      );
+      const required = BASE_URL_REQUIRED[provider.id];
+      throw required
+        ? { ...required }
+        : errorPayload('internal', `${provider.name} has no default base URL.`, { action: 'report_bug' });
     }
     const problem = baseUrlProblem(url);
     if (problem) {
@@ -410,7 +359,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     async listProviders() {
       record('list_providers', {});
       await wait();
-      return MOCK_PROVIDERS.map((p) => ({ ...p, key_prefixes: [...p.key_prefixes] }));
+      return MOCK_PROVIDERS.map(copySpec);
     },
 
     async listKeys() {
@@ -627,7 +576,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     state: { cancelled: boolean },
   ) {
     const provider = providerSpec(request.provider);
-    const model = request.model ?? DEFAULT_MODEL[provider.id];
+    const model = request.model ?? DEFAULT_MODELS[provider.id];
     const question = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const marker = (name: string) => question.toLowerCase().includes(`#${name}`);
     const scripted = !failedOnce.has(question);

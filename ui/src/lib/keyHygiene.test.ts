@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { maskKey, MOCK_PROVIDERS } from '../ipc/mock';
+import {
+  BASE_URL_EXAMPLES,
+  DEFAULT_MODELS,
+  KEY_INPUT_EXAMPLES,
+  KEY_RULE_ERRORS,
+  MASK_EXAMPLES,
+  PARSE_RULES,
+  PROVIDERS,
+} from '../bindings/registry';
+import { createMockApi, maskKey, MOCK_PROVIDERS } from '../ipc/mock';
 import { baseUrlProblem, checkKey, KEY_RULE_MESSAGES, labelProblem, MAX_KEY_BYTES, prefixWarning, trimKey } from './keyHygiene';
 import { safeExternalUrl } from './links';
-import { modelsFor } from './models';
+import { DEFAULT_MODEL, modelsFor } from './models';
 
 describe('key hygiene (same rules and order as the core)', () => {
   it('trims surrounding whitespace like Rust does', () => {
@@ -65,17 +74,91 @@ describe('key hygiene (same rules and order as the core)', () => {
   });
 });
 
-describe('masking (the core’s rule, used by the mock)', () => {
+describe('masking: the mock against the real core', () => {
   const spec = (id: string) => MOCK_PROVIDERS.find((p) => p.id === id)!;
+
+  it('has the core’s examples for every provider', () => {
+    expect(new Set(MASK_EXAMPLES.map((e) => e.provider))).toEqual(new Set(PROVIDERS.map((p) => p.id)));
+    expect(MASK_EXAMPLES.length).toBeGreaterThan(200);
+  });
+
+  it('masks every example exactly as the core’s `mask` did', () => {
+    const wrong = MASK_EXAMPLES.filter((e) => maskKey(spec(e.provider), e.key) !== e.masked).map(
+      (e) => `${e.provider} ${e.key}: core ${e.masked}, mock ${maskKey(spec(e.provider), e.key)}`,
+    );
+    expect(wrong).toEqual([]);
+  });
+
   it.each([
     ['openai', 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123a1b2', 'sk-proj-…a1b2'],
-    ['openai', 'sk-AbCdEfGhIjKlMnOpQrStUv9z8y', 'sk-…9z8y'],
     ['anthropic', 'sk-ant-api03-AbCdEfGhIjKlMnOpQrSt-XyZ1', 'sk-ant-api03-…XyZ1'],
-    ['gemini', 'AIzaSyAbCdEfGhIjKlMnOpQrStUvWx-9876', 'AIza…9876'],
     ['custom', 'my-gateway-token-0123456789', '…6789'],
     ['openai', 'sk-short', '••••••••'],
-  ])('%s %s → %s', (provider, key, masked) => {
-    expect(maskKey(spec(provider), key)).toBe(masked);
+  ])('the core masked %s %s as %s', (provider, key, masked) => {
+    // A few by hand, so a generator that wrote nothing (or garbage) cannot pass the test above.
+    expect(MASK_EXAMPLES.find((e) => e.provider === provider && e.key === key)?.masked).toBe(masked);
+  });
+
+  it('stores the hint the core would give when a key is added', async () => {
+    const api = createMockApi();
+    for (const example of MASK_EXAMPLES.filter((e) => e.provider === 'openai' || e.provider === 'gemini').slice(0, 12)) {
+      const saved = await api.addKey({
+        provider: example.provider,
+        label: null,
+        baseUrl: null,
+        secret: example.key,
+        verify: false,
+        enable: false,
+      });
+      expect(saved.key.masked).toBe(example.masked);
+    }
+  });
+});
+
+/** An input as the test's name, with every invisible or non-ASCII character spelled out. */
+const shown = (input: string) =>
+  JSON.stringify(input).replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+
+describe('key input: the form’s rules against the real core', () => {
+  it.each(KEY_INPUT_EXAMPLES.map((e) => [shown(e.input), e.repeat, e.rule, e]))(
+    '%s ×%i: the core says %s',
+    (_shown, _repeat, _rule, example) => {
+      const input = example.input.repeat(example.repeat);
+      expect(checkKey(input)).toBe(example.rule);
+      if (example.trimmed_bytes !== null) {
+        expect(new TextEncoder().encode(trimKey(input)).length).toBe(example.trimmed_bytes);
+      }
+    },
+  );
+
+  it('shows the core’s message for every rule', () => {
+    for (const rule of PARSE_RULES) expect(KEY_RULE_MESSAGES[rule]).toBe(KEY_RULE_ERRORS[rule].message);
+  });
+
+  it('throws the core’s own error from the mock', async () => {
+    const api = createMockApi();
+    const form = { provider: 'openai' as const, label: null, baseUrl: null, verify: false, enable: false };
+    await expect(api.addKey({ ...form, secret: 'sk-abc\ndef' })).rejects.toEqual(KEY_RULE_ERRORS.multi_line);
+    await expect(api.addKey({ ...form, secret: 'Bearer sk-abc' })).rejects.toEqual(KEY_RULE_ERRORS.contains_space);
+  });
+});
+
+describe('base URLs: the form’s rules against the real core', () => {
+  it.each(BASE_URL_EXAMPLES.map((e) => [shown(e.input), e.code ?? 'accepted', e]))(
+    '%s: the core says %s',
+    (_shown, _code, example) => {
+      const problem = baseUrlProblem(example.input);
+      if (example.code === null) expect(problem).toBeNull();
+      else expect(problem).not.toBeNull();
+    },
+  );
+});
+
+describe('registry', () => {
+  it('is the core’s, in the mock and for the palette', async () => {
+    expect(await createMockApi().listProviders()).toEqual(PROVIDERS);
+    expect(DEFAULT_MODEL).toEqual(DEFAULT_MODELS);
+    expect(Object.keys(DEFAULT_MODELS).sort()).toEqual(PROVIDERS.map((p) => p.id).sort());
   });
 });
 

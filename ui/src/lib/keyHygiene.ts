@@ -1,24 +1,18 @@
 /**
- * The key input rules of DESIGN.md §2 "Input hygiene", mirrored from the core's `ApiKey::parse`
- * (crates/taskly-core/src/secret.rs) so the form can say what is wrong before anything is sent.
- * Same order, same messages; the core checks again on its side.
+ * The key input rules of DESIGN.md §2 "Input hygiene", applied as the core's `ApiKey::parse`
+ * (crates/taskly-core/src/secret.rs) applies them, so the form can say what is wrong before
+ * anything is sent. The messages and the size limit come from the core itself
+ * (`bindings/registry.ts`, generated); `keyHygiene.test.ts` checks these functions against the
+ * core's verdicts on the generated examples. The core checks again on its side.
  */
+import { KEY_RULE_ERRORS, type KeyRule, MAX_KEY_BYTES } from '../bindings/registry';
 
-export const MAX_KEY_BYTES = 4096;
+export { MAX_KEY_BYTES, type KeyRule };
 
-export type KeyRule = 'empty' | 'too_long' | 'multi_line' | 'control_character' | 'non_ascii' | 'contains_space';
-
-export const KEY_RULE_MESSAGES: Record<KeyRule, string> = {
-  empty: "The key is empty. Paste the key you created on the provider's website.",
-  too_long: 'The key is longer than 4 KiB, which no provider issues. Check that you copied only the key.',
-  multi_line: 'The key spans several lines. Paste it as a single line.',
-  control_character:
-    "The key contains a control character (such as a tab). Copy it again from the provider's page.",
-  non_ascii:
-    "The key contains a character that is not plain ASCII (for example a curly quote or a long dash). Copy it again from the provider's page.",
-  contains_space:
-    'The key contains a space. Paste only the key itself, without "Bearer" or other words around it.',
-};
+/** The core's message for each rule (`KeyInputError`'s `Display`). */
+export const KEY_RULE_MESSAGES = Object.fromEntries(
+  Object.entries(KEY_RULE_ERRORS).map(([rule, error]) => [rule, error.message]),
+) as Record<KeyRule, string>;
 
 // Rust's `char::is_whitespace` (Unicode White_Space), which `str::trim` strips. JavaScript's
 // `String.prototype.trim` differs slightly (it strips U+FEFF and keeps U+0085).

@@ -1,19 +1,9 @@
 /** The models offered in the palette: the enabled key's, or a sensible list for Taskly. */
 import type { KeyInfo, ProviderId } from '../bindings/core';
+import { DEFAULT_MODELS } from '../bindings/registry';
 
-/** The core's `chat::default_model`. */
-export const DEFAULT_MODEL: Record<ProviderId, string> = {
-  openai: 'gpt-4o-mini',
-  'azure-openai': 'gpt-4o-mini',
-  custom: 'gpt-4o-mini',
-  anthropic: 'claude-sonnet-4-5',
-  gemini: 'gemini-2.5-flash',
-  mistral: 'mistral-small-latest',
-  groq: 'llama-3.3-70b-versatile',
-  openrouter: 'openai/gpt-4o-mini',
-  deepseek: 'deepseek-chat',
-  xai: 'grok-3-mini',
-};
+/** The core's `chat::default_model`, generated from it (`bindings/registry.ts`). */
+export const DEFAULT_MODEL: Record<ProviderId, string> = DEFAULT_MODELS;
 
 /** What Taskly's proxy offers per provider (the proxy names them `provider/model`). */
 export const TASKLY_MODELS: Record<ProviderId, string[]> = {

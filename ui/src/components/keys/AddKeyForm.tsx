@@ -5,6 +5,7 @@
  */
 import { useId, useRef, useState, type FormEvent } from 'react';
 import type { ProviderId, ProviderSpec } from '../../bindings/core';
+import { BASE_URL_REQUIRED } from '../../bindings/registry';
 import { toErrorPayload } from '../../ipc/errors';
 import { baseUrlProblem, keyProblem, labelProblem, prefixWarning, trimKey } from '../../lib/keyHygiene';
 import { providerGuideUrl } from '../../lib/docs';
@@ -63,7 +64,7 @@ export function AddKeyForm() {
     ? null
     : baseUrl.trim() === ''
       ? needsBase && submitted
-        ? `${spec.name} needs a base URL, for example ${spec.base_url_example}.`
+        ? (BASE_URL_REQUIRED[spec.id]?.message ?? null)
         : null
       : baseUrlProblem(baseUrl);
 
