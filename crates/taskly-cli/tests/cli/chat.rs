@@ -465,3 +465,50 @@ async fn models_come_from_the_route_a_question_would_take() {
         "remembered from validation"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_only_rate_limit_headers_names_the_wait_from_them() {
+    let sb = Sandbox::new().await;
+    sb.add(VALID_KEY, &["--enable"]);
+    sb.fake.clear_requests();
+    // OpenAI's 429 without Retry-After: only `x-ratelimit-reset-requests: 6m0s` (and a
+    // `x-ratelimit-reset-tokens` of a few ms, which is not the limit that was hit).
+    sb.fake.push_fault(
+        ScriptedFault::new(Fault::RateLimitedNoRetryAfter)
+            .for_flavor(Flavor::OpenAi)
+            .times(4),
+    );
+    let started = std::time::Instant::now();
+    let run = sb.run(&["chat", "--json", "hello"], "");
+    assert_eq!(run.code, 4, "{run:?}");
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let error = &lines.last().expect("line")["error"];
+    assert_eq!(error["code"], "rate_limited", "{lines:?}");
+    assert_eq!(error["action"], "wait_and_retry");
+    assert_eq!(
+        error["retry_after_secs"], 360,
+        "the wait is read from the rate-limit headers: {error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("try again in 360 s"),
+        "{error}"
+    );
+    // Six minutes is beyond the retry cap: returned at once, not sat through or hammered.
+    assert!(started.elapsed() < Duration::from_secs(3), "waited");
+    assert!(
+        lines.iter().all(|l| l["type"] != "retrying"),
+        "no retry within a six-minute limit: {lines:?}"
+    );
+    assert_eq!(sb.fake.requests().len(), 1);
+    assert!(
+        sb.proxy.requests().is_empty(),
+        "no silent fallback to Taskly"
+    );
+}

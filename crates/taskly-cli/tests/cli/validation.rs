@@ -91,9 +91,31 @@ async fn provider_trouble_saves_nothing_unless_told_to_save_without_checking() {
     assert_eq!(sb.db_rows(), 0);
 
     sb.fake.push_fault(Fault::ServerError);
+    let before = sb.fake.requests().len();
     let run = add_json(&sb, "openai", VALID_KEY, &["--no-verify"]).ok();
     assert_eq!(run.json()["key"]["verification"], "unverified");
     assert_eq!(sb.keyring.usernames().len(), 1);
+    // "Without checking" means the key went nowhere: neither the provider nor Taskly's proxy
+    // received a request, let alone one carrying the key.
+    let sent = sb.fake.requests().split_off(before);
+    assert!(
+        sent.is_empty(),
+        "--no-verify sent {} request(s) to the provider: {:?}",
+        sent.len(),
+        sent.iter()
+            .map(|r| (&r.method, &r.path))
+            .collect::<Vec<_>>()
+    );
+    for request in sb.proxy.requests() {
+        let everything = format!(
+            "{} {:?} {:?} {}",
+            request.path,
+            request.query,
+            request.headers,
+            request.body_text()
+        );
+        assert!(!everything.contains(VALID_KEY), "a request carried the key");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,4 +255,118 @@ async fn moving_a_key_to_another_host_revalidates_there_first() {
     let run = sb.run(&["keys", "validate", &id, "--json"], "");
     assert_eq!(run.error_code(), "invalid_key");
     assert_eq!(sb.list()[0]["verification"], "invalid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_key_is_not_saved_and_says_so() {
+    let sb = Sandbox::new().await;
+    sb.fake.push_fault(Fault::Forbidden);
+    let run = add_json(&sb, "openai", VALID_KEY, &[]);
+    assert_eq!(run.code, 4, "{run:?}");
+    let error = &run.json()["error"];
+    assert_eq!(
+        error["code"], "invalid_key",
+        "a 403 is a refused key: {run:?}"
+    );
+    assert_eq!(error["action"], "update_key");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("OpenAI") && message.contains("not allowed"),
+        "the message names the provider and what it said: {message}"
+    );
+    assert!(!run.stdout.contains(VALID_KEY) && !run.stderr.contains(VALID_KEY));
+    assert_eq!(
+        sb.fake.requests().len(),
+        1,
+        "one validation call, not retried"
+    );
+    assert!(sb.list().is_empty());
+    assert!(sb.keyring.usernames().is_empty());
+    assert_eq!(sb.db_rows(), 0);
+    // The same in words, without --json: the error goes to stderr with the same exit code.
+    sb.fake.push_fault(Fault::Forbidden);
+    let run = sb.run(&["keys", "add", "--provider", "openai"], VALID_KEY);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.contains("not allowed"), "{run:?}");
+    assert!(
+        !run.stdout.contains("Saved") && !run.stderr.contains("Saved"),
+        "{run:?}"
+    );
+    assert!(sb.keyring.usernames().is_empty());
+}
+
+/// A host name the system resolver refuses by itself, before any query is sent: its first
+/// label is 64 characters, one more than DNS allows, so glibc cannot even encode the question
+/// (checked with `strace -f -e trace=network`: no socket to the name server is opened). A
+/// `.invalid` or `*.localhost` name would not do: glibc 2.36 with `hosts: files dns` asks the
+/// configured name server for both.
+fn unresolvable_base_url() -> String {
+    format!("https://{}.invalid/v1", "a".repeat(64))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_really_unreachable_provider_saves_only_without_checking() {
+    // A port nothing listens on: bind, note, close.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    for (case, base) in [
+        ("closed port", format!("http://127.0.0.1:{closed}/v1")),
+        ("name that does not resolve", unresolvable_base_url()),
+    ] {
+        let mut sb = Sandbox::new().await;
+        sb.extra_env
+            .push(("TASKLY_OPENAI_BASE_URL".into(), base.clone()));
+        let run = add_json(&sb, "openai", VALID_KEY, &[]);
+        assert_eq!(run.code, 4, "{case}: {run:?}");
+        let error = &run.json()["error"];
+        assert_eq!(error["code"], "provider_unreachable", "{case}: {run:?}");
+        assert_eq!(error["action"], "retry_or_save_without_checking", "{case}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("Could not reach OpenAI") && message.contains("save without checking"),
+            "{case}: {message}"
+        );
+        assert_eq!(sb.db_rows(), 0, "{case}: nothing saved");
+        assert!(sb.keyring.usernames().is_empty(), "{case}: nothing stored");
+
+        // Told to save without checking, it is saved, marked unverified, and says so.
+        let run = add_json(&sb, "openai", VALID_KEY, &["--no-verify"]).ok();
+        let key = &run.json()["key"];
+        assert_eq!(key["verification"], "unverified", "{case}: {run:?}");
+        assert_eq!(key["base_url"], base.as_str(), "{case}");
+        let id = key["id"].as_str().expect("id").to_owned();
+        let stored = sb.keyring.lookup(&entry(&id, 0)).unwrap_or_default();
+        assert!(
+            stored.ends_with(VALID_KEY),
+            "{case}: the key is in the credential store: {stored:?}"
+        );
+        assert_eq!(sb.list()[0]["verification"], "unverified", "{case}");
+        // Checking it again still cannot reach the provider, and says so.
+        let run = sb.run(&["keys", "validate", &id, "--json"], "");
+        assert_eq!(run.error_code(), "provider_unreachable", "{case}: {run:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_only_rate_limit_headers_is_saved_with_the_wait() {
+    let sb = Sandbox::new().await;
+    // OpenAI's 429 without Retry-After: only `x-ratelimit-reset-requests: 6m0s`.
+    sb.fake.push_fault(Fault::RateLimitedNoRetryAfter);
+    let run = add_json(&sb, "openai", VALID_KEY, &[]).ok();
+    let key = &run.json()["key"];
+    assert_eq!(key["verification"], "rate_limited", "{run:?}");
+    let sent = sb.fake.requests();
+    assert_eq!(sent.len(), 1, "validated once, not retried");
+    assert_eq!(
+        sb.keyring.usernames().len(),
+        1,
+        "the key works, so it is saved"
+    );
+    let note = key["verification_note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("rate limiting") && note.contains("try again in 360 s"),
+        "the wait comes from the rate-limit headers: {note}"
+    );
 }
