@@ -67,20 +67,23 @@ impl SecretService {
             .spawn()
             .expect("dbus-daemon must be installed (Debian package dbus-daemon); run the README's test command");
         let mut line = String::new();
-        BufReader::new(bus.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("bus address");
-        let address = line.trim().to_owned();
-        assert!(
-            address.starts_with("unix:"),
-            "dbus-daemon printed {address:?}"
-        );
-        Self {
+        let stdout = bus.stdout.take().expect("stdout");
+        let read = BufReader::new(stdout).read_line(&mut line);
+        // Owned (and so stopped on drop) before anything can fail: a failed start kills the bus
+        // it started instead of leaving it running.
+        let service = Self {
             dir,
             bus,
             keyring: None,
-            address,
-        }
+            address: line.trim().to_owned(),
+        };
+        read.expect("bus address");
+        assert!(
+            service.address.starts_with("unix:"),
+            "dbus-daemon printed {:?}",
+            service.address
+        );
+        service
     }
 
     fn start_keyring(&mut self) {
@@ -97,13 +100,15 @@ impl SecretService {
             .stderr(Stdio::null())
             .spawn()
             .expect("gnome-keyring-daemon must be installed (Debian package gnome-keyring); run the README's test command");
+        let stdin = child.stdin.take();
+        // Owned before anything can fail, so a failed start still stops it (on drop).
+        self.keyring = Some(child);
         {
-            let mut stdin = child.stdin.take().expect("stdin");
+            let mut stdin = stdin.expect("stdin");
             stdin
                 .write_all(b"taskly-test-keyring-password")
                 .expect("unlock password");
         }
-        self.keyring = Some(child);
         // Ready once the login collection answers.
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -253,6 +258,8 @@ impl SecretService {
 }
 
 impl Drop for SecretService {
+    /// Stops the keyring and the bus by their pids (they were started with `--foreground` and
+    /// `--nofork`, so the pids are the daemons themselves) and reaps them.
     fn drop(&mut self) {
         self.thaw_keyring();
         if let Some(mut child) = self.keyring.take() {
