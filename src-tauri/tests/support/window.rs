@@ -21,16 +21,77 @@ use taskly_testkit::SecretService;
 
 pub const W3C_ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// Child processes killed (and reaped) when dropped.
+/// Child processes stopped, with every process below them, by pid when dropped (or on
+/// [`Killed::stop_all`]), the last started first.
 pub struct Killed(pub Vec<Child>);
+
+impl Killed {
+    pub fn stop_all(&mut self) {
+        while let Some(child) = self.0.pop() {
+            stop_tree(child);
+        }
+    }
+}
 
 impl Drop for Killed {
     fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
+        self.stop_all();
+    }
+}
+
+/// Stops `child` and everything it started, by pid. The processes below it are listed first:
+/// once their parent is gone they are re-parented and could not be found any more, and they do
+/// not all go with it (tauri-driver kills WebKitWebDriver on SIGTERM, but not the app that
+/// WebKitWebDriver started when no session closed it, e.g. after a failed assertion; the app's
+/// WebKit processes are its children). Each is asked with SIGTERM, then killed after 3 s. A pid
+/// is only signalled while it still belongs to the process listed (same start time).
+fn stop_tree(mut child: Child) {
+    let root = child.id();
+    let mut tree = vec![(root, started_at(root))];
+    let mut i = 0;
+    while i < tree.len() {
+        for (pid, _) in children_of(tree[i].0) {
+            tree.push((pid, started_at(pid)));
+        }
+        i += 1;
+    }
+    let alive = |(pid, start): &(u32, Option<u64>)| start.is_some() && started_at(*pid) == *start;
+    let signal = |name: &str, pid: u32| {
+        let _ = Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    };
+    for process in &tree {
+        if alive(process) {
+            signal("TERM", process.0);
         }
     }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        // Reaps the child as soon as it ends, so it is not left a zombie that looks alive.
+        let _ = child.try_wait();
+        if !tree.iter().any(alive) || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for process in tree.iter().skip(1) {
+        if alive(process) {
+            signal("KILL", process.0);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// When process `pid` started (field 22 of /proc/PID/stat), or `None` if it is gone or a zombie.
+fn started_at(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    (fields.first() != Some(&"Z")).then_some(())?;
+    fields.get(19)?.parse().ok()
 }
 
 pub struct Driver {
@@ -430,16 +491,25 @@ impl Window {
         String::from_utf8_lossy(&std::fs::read(&self.output).unwrap_or_default()).into_owned()
     }
 
-    /// Closes the app and stops the drivers and Xvfb.
+    /// Closes the app and stops the drivers and Xvfb, and with them the app and its WebKit
+    /// processes if the session's end left any (waiting until they are gone).
     pub async fn stop(&mut self) {
         self.driver.quit().await;
-        for child in &mut self.children.0 {
-            let _ = child.kill();
-            let _ = child.wait();
+        // The session's end closes the app: let it exit on its own (and write its last log
+        // lines) before anything left is stopped.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.app_pid().is_some() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        self.children.0.clear();
-        // The app may take a moment to go after its session ends.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.children.stop_all();
+    }
+}
+
+impl Drop for Window {
+    /// A test that fails before `stop` still stops the app, the drivers and Xvfb, and does so
+    /// before the private keyring (a field, dropped after this) goes away under the app.
+    fn drop(&mut self) {
+        self.children.stop_all();
     }
 }
 
