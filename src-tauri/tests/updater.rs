@@ -390,11 +390,141 @@ async fn an_old_release_announced_as_new_is_refused() {
     );
 }
 
+/// A loopback stand-in for an HTTP proxy: records the request line of every connection made
+/// to it (`GET http://host/path HTTP/1.1`, `CONNECT host:443 HTTP/1.1`) and answers 502. With
+/// every proxy variable pointing at it, a request to any host, remote or not, lands here
+/// instead of leaving the machine, and no name is looked up (the proxy would do that).
+struct Recorder {
+    url: String,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Recorder {
+    async fn start() -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+        let seen = lines.clone();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 8192 {
+                        match conn.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&head);
+                    let line = text.lines().next().unwrap_or("(nothing sent)").to_owned();
+                    seen.lock().unwrap().push(line);
+                    let _ = conn
+                        .write_all(
+                            b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        Self { url, lines }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+/// Set in the child process of [`switched_off_or_unsafe_endpoints_make_no_request`]: a
+/// loopback port nothing listens on, for the control request.
+const CHILD_CONTROL_PORT: &str = "TASKLY_UPDATER_TEST_CONTROL_PORT";
+
+/// Switched off or given an unsafe endpoint, the updater asks nothing of anyone. Proven in a
+/// child process whose every proxy variable points at a [`Recorder`] (the environment is the
+/// process's, so this cannot share the process with the other tests): a request to any host,
+/// remote included, would land in the recorder rather than leave the machine. A control check
+/// against an allowed endpoint shows that the recorder does see the updater's requests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switched_off_or_unsafe_endpoints_make_no_request() {
+    let recorder = Recorder::start().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "--exact",
+            "endpoint_checks_behind_a_recording_proxy",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_CONTROL_PORT, closed.to_string())
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    for name in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        child.env(name, &recorder.url);
+    }
+    let out = tokio::task::spawn_blocking(move || child.output().unwrap())
+        .await
+        .unwrap();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = recorder.lines();
+    let control = format!("GET http://127.0.0.1:{closed}/desktop/");
+    assert!(
+        lines.first().is_some_and(|l| l.starts_with(&control)),
+        "the control request went through the recording proxy: {lines:?}\n{output}"
+    );
+    assert_eq!(
+        lines.len(),
+        1,
+        "switched off or unsafe, the updater made a request: {lines:?}"
+    );
+    assert!(out.status.success(), "the child's checks failed:\n{output}");
+    assert!(
+        output.contains("test result: ok. 1 passed"),
+        "the child ran its checks:\n{output}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by switched_off_or_unsafe_endpoints_make_no_request, in a child process behind a recording proxy"]
+async fn endpoint_checks_behind_a_recording_proxy() {
+    // Run directly, without the recording proxy around it, there is nothing to prove.
+    let Ok(port) = std::env::var(CHILD_CONTROL_PORT) else {
+        return;
+    };
     let keys = Keys::new();
-    let (server, base) = Server::start().await;
-    let off = Policy::from_values(Some("off"), Some(&format!("{base}/desktop/x")));
+    let control = format!("http://127.0.0.1:{port}");
+
+    // Control: an allowed endpoint is asked for, through the proxy, which answers 502.
+    let t = app(&keys.tauri_pubkey(), loopback(&control));
+    let err = updates::check(t.app.handle()).await.unwrap_err();
+    assert!(
+        !matches!(
+            err.code(),
+            UpdateErrorCode::UpdateChecksOff | UpdateErrorCode::UpdateEndpointInvalid
+        ),
+        "the control check was refused before asking: {err}"
+    );
+
+    let off = Policy::from_values(Some("off"), Some(&format!("{control}/desktop/off")));
     let t = app(&keys.tauri_pubkey(), off);
     let err = updates::check(t.app.handle()).await.unwrap_err();
     assert_eq!(err.code(), UpdateErrorCode::UpdateChecksOff);
@@ -404,5 +534,4 @@ async fn switched_off_or_unsafe_endpoints_make_no_request() {
     let err = updates::check(t.app.handle()).await.unwrap_err();
     assert_eq!(err.code(), UpdateErrorCode::UpdateEndpointInvalid);
     assert!(err.to_string().contains("loopback"), "{err}");
-    assert!(server.hits().is_empty());
 }
