@@ -93,7 +93,11 @@ async fn the_whole_flow(theme: &str) {
     d.shot("03-key-saved").await;
     let stored = keyring.usernames();
     assert_eq!(stored.len(), 1, "stored in the Secret Service");
-    assert_eq!(keyring.lookup(&stored[0]).as_deref(), Some(canary.as_str()));
+    // The entry holds the origin the key was checked at, then the key.
+    assert_eq!(
+        keyring.lookup(&stored[0]),
+        Some(format!("taskly/1 {} {canary}", fake.url()))
+    );
 
     // An invalid key: a clear message, nothing stored.
     let key_field = d.field("OpenAI API key").await;

@@ -92,8 +92,8 @@ async fn killed_during_replace_keeps_exactly_one_secret() {
     sb.run(&["doctor"], "").ok();
     assert_eq!(sb.keyring.usernames(), vec![entry(&id, 0)]);
     assert_eq!(
-        sb.keyring.lookup(&entry(&id, 0)).as_deref(),
-        Some(VALID_KEY)
+        sb.keyring.lookup(&entry(&id, 0)),
+        Some(sb.sealed(VALID_KEY))
     );
     assert_eq!(sb.list()[0]["masked"], "sk-proj-…WXYZ");
     // After the swap: the new secret stays, the old entry is cleaned up.
@@ -106,8 +106,8 @@ async fn killed_during_replace_keeps_exactly_one_secret() {
     sb.run(&["doctor"], "").ok();
     assert_eq!(sb.keyring.usernames(), vec![entry(&id, 1)]);
     assert_eq!(
-        sb.keyring.lookup(&entry(&id, 1)).as_deref(),
-        Some(OTHER_VALID_KEY)
+        sb.keyring.lookup(&entry(&id, 1)),
+        Some(sb.sealed(OTHER_VALID_KEY))
     );
     assert_eq!(sb.list()[0]["masked"], "sk-proj-…QRST");
 }

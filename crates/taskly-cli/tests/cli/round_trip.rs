@@ -29,11 +29,11 @@ async fn add_list_update_replace_switch_remove() {
         saved["key"]["models"],
         serde_json::json!(["gpt-4o", "gpt-4o-mini"])
     );
-    assert_eq!(saved["key"]["enabled"], false);
+    assert_eq!(saved["key"]["enabled"], true, "the provider's first key is on");
     assert_eq!(
-        sb.keyring.lookup(&entry(&id, 0)).as_deref(),
-        Some(VALID_KEY),
-        "secret-tool reads the trimmed key"
+        sb.keyring.lookup(&entry(&id, 0)),
+        Some(sb.sealed(VALID_KEY)),
+        "secret-tool reads the trimmed key, bound to the origin it was checked at"
     );
     let validation = sb.fake.requests();
     assert_eq!(validation.len(), 1);
@@ -67,13 +67,15 @@ async fn add_list_update_replace_switch_remove() {
         "old credential deleted"
     );
     assert_eq!(
-        sb.keyring.lookup(&entry(&id, 1)).as_deref(),
-        Some(OTHER_VALID_KEY)
+        sb.keyring.lookup(&entry(&id, 1)),
+        Some(sb.sealed(OTHER_VALID_KEY))
     );
     assert_eq!(sb.keyring.usernames(), vec![entry(&id, 1)]);
     assert_eq!(sb.list()[0]["masked"], "sk-proj-…QRST");
 
-    // Enable and disable.
+    // Disable, enable and disable.
+    sb.run(&["keys", "disable", &id], "").ok();
+    assert_eq!(sb.list()[0]["enabled"], false);
     sb.run(&["keys", "enable", &id], "").ok();
     assert_eq!(sb.list()[0]["enabled"], true);
     let off = sb.run(&["keys", "disable", &id], "").ok();

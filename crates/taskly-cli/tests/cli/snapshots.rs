@@ -20,7 +20,7 @@ async fn list_output() {
     sb.add(VALID_KEY, &["--label", "Work", "--enable"]);
     sb.add(
         "AIzaSyExampleExampleExample1234567",
-        &["--provider", "gemini", "--no-verify"],
+        &["--provider", "gemini", "--no-verify", "--disable"],
     );
     let list = sb.run(&["keys", "list"], "").ok();
     let json = sb.run(&["keys", "list", "--json"], "").ok();

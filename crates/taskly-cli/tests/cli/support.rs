@@ -83,6 +83,12 @@ impl Sandbox {
         }
     }
 
+    /// What the credential store holds for `key` checked at the fake provider: the origin, then
+    /// the key.
+    pub fn sealed(&self, key: &str) -> String {
+        format!("taskly/1 {} {key}", self.fake.url())
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.data.path()
     }

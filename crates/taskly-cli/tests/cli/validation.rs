@@ -246,10 +246,13 @@ async fn moving_a_key_to_another_host_revalidates_there_first() {
     sb.run(&["keys", "update", &id, "--base-url", &target], "")
         .ok();
     assert_eq!(sb.list()[0]["base_url"], target);
+    // Rewritten under a new generation, bound to the new origin; the old entry is gone.
+    let origin = target.trim_end_matches("/openai/v1");
     assert_eq!(
-        sb.keyring.lookup(&entry(&id, 0)).as_deref(),
-        Some(VALID_KEY)
+        sb.keyring.lookup(&entry(&id, 1)),
+        Some(format!("taskly/1 {origin} {VALID_KEY}"))
     );
+    assert_eq!(sb.keyring.lookup(&entry(&id, 0)), None);
     // A refused key is noted when validated again.
     second.remove_provider_key(VALID_KEY);
     let run = sb.run(&["keys", "validate", &id, "--json"], "");
