@@ -251,6 +251,34 @@ impl SecretService {
         assert!(status.success(), "locking the keyring failed");
     }
 
+    /// Whether the login collection says it is locked (its `Locked` property, read with gdbus),
+    /// so a test knows the lock really took before it relies on it.
+    pub fn is_locked(&self) -> bool {
+        let out = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.secrets",
+                "--object-path",
+                "/org/freedesktop/secrets/collection/login",
+                "--method",
+                "org.freedesktop.DBus.Properties.Get",
+                "org.freedesktop.Secret.Collection",
+                "Locked",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .stderr(Stdio::null())
+            .output()
+            .expect("gdbus must be installed (Debian package libglib2.0-bin)");
+        assert!(
+            out.status.success(),
+            "reading the collection's Locked property failed"
+        );
+        // gdbus prints the variant as `(<true>,)` or `(<false>,)`.
+        String::from_utf8_lossy(&out.stdout).contains("true")
+    }
+
     /// The keyring's files (for leak scans: they are encrypted, the canary must not be in them).
     pub fn keyring_dir(&self) -> PathBuf {
         self.dir.path().join("home/.local/share/keyrings")

@@ -72,18 +72,37 @@ async fn a_secret_service_that_never_answers_times_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_keyring_is_not_an_invalid_key() {
     let sb = Sandbox::new().await;
+    // The real GNOME Keyring of this test's private session, locked through the Secret Service
+    // (`Lock` on the login collection, with gdbus); no prompter runs on the private bus, so
+    // nothing can unlock it behind the test's back.
     sb.keyring.lock_keyring();
+    assert!(
+        sb.keyring.is_locked(),
+        "the login collection reports itself locked"
+    );
     let run = sb.run(
         &["keys", "add", "--provider", "openai", "--json"],
         VALID_KEY,
     );
-    assert_ne!(run.code, 0, "{run:?}");
-    let code = run.error_code();
+    assert_eq!(run.code, 3, "a credential store problem: {run:?}");
+    let error = &run.json()["error"];
+    assert_eq!(error["code"], "credential_store_locked", "{run:?}");
+    assert_eq!(error["action"], "unlock_credential_store");
+    let message = error["message"].as_str().unwrap_or_default();
     assert!(
-        code.starts_with("credential_store_"),
-        "a store problem, not {code}: {run:?}"
+        message.contains("Secret Service")
+            && message.contains("locked")
+            && message.contains("Unlock your login keyring"),
+        "the message says what is wrong and how to fix it: {message}"
     );
+    assert!(!run.stdout.contains(VALID_KEY) && !run.stderr.contains(VALID_KEY));
+    assert_eq!(sb.db_rows(), 0, "no row written");
+    // The same in words, with the exit code, without --json.
+    let run = sb.run(&["keys", "add", "--provider", "openai"], VALID_KEY);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("Unlock your login keyring"), "{run:?}");
     assert!(sb.list().is_empty());
+    assert!(sb.keyring.is_locked(), "still locked: nothing unlocked it");
     assert!(sb.keyring.usernames().is_empty());
 }
 
