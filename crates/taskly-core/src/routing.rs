@@ -88,12 +88,15 @@ struct EnabledKey {
 /// process commits) and this process's own key-change count.
 type Stamp = (i64, u64);
 
+/// A secret read from the store: its generation, the key, and the origin it is bound to.
+type CachedSecret = (i64, Arc<ApiKey>, String);
+
 /// Makes routing decisions for one account.
 #[derive(Debug)]
 pub struct Router {
     vault: Arc<Vault>,
     /// Per key id: the generation read, its secret and the origin the secret is bound to.
-    secrets: Mutex<HashMap<String, (i64, Arc<ApiKey>, String)>>,
+    secrets: Mutex<HashMap<String, CachedSecret>>,
     decisions: Mutex<HashMap<ProviderId, (Stamp, Arc<Decision>)>>,
 }
 

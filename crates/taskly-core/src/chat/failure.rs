@@ -119,7 +119,7 @@ pub fn classify_transport(
 
 /// The wait an answer asks for: `Retry-After`, OpenAI's `x-ratelimit-reset-*`, Anthropic's
 /// `anthropic-ratelimit-*-reset`, or Gemini's `RetryInfo` in the body.
-fn wait_from(headers: &HeaderMap, parsed: &ProviderErrorBody) -> Option<Duration> {
+pub(crate) fn wait_from(headers: &HeaderMap, parsed: &ProviderErrorBody) -> Option<Duration> {
     if let Some(wait) = retry_after(headers) {
         return Some(wait);
     }

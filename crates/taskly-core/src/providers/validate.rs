@@ -153,7 +153,9 @@ pub fn classify(
         });
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
-        let wait = retry_after(headers).or(parsed.retry_delay);
+        // The same reading of the wait as chat's: Retry-After, then the rate-limit reset
+        // headers (OpenAI sends only `x-ratelimit-reset-*` on some 429s), then the body.
+        let wait = crate::chat::failure::wait_from(headers, &parsed);
         let wait_text = wait
             .map(|w| format!(" (try again in {} s)", w.as_secs().max(1)))
             .unwrap_or_default();
