@@ -29,7 +29,10 @@ async fn add_list_update_replace_switch_remove() {
         saved["key"]["models"],
         serde_json::json!(["gpt-4o", "gpt-4o-mini"])
     );
-    assert_eq!(saved["key"]["enabled"], true, "the provider's first key is on");
+    assert_eq!(
+        saved["key"]["enabled"], true,
+        "the provider's first key is on"
+    );
     assert_eq!(
         sb.keyring.lookup(&entry(&id, 0)),
         Some(sb.sealed(VALID_KEY)),
