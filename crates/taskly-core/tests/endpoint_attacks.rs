@@ -1,7 +1,13 @@
 //! A hostile or misconfigured endpoint never gets the key: redirects are not followed to another
 //! origin, `http://` to a remote host is refused before any connection, certificate errors are
 //! never ignored, and the Taskly proxy receives nothing derived from a personal key.
+//!
+//! Every vault here keeps its keys in a real GNOME Keyring on a private D-Bus session, as the app
+//! does (`support/private_keyring.rs`): each test runs in a child process on that bus.
 #![allow(clippy::expect_used, clippy::print_stdout)] // figures are printed for the record
+
+#[path = "support/private_keyring.rs"]
+mod private_keyring;
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +17,6 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use taskly_core::chat::run::{ChatEvent, ChatService};
 use taskly_core::chat::{ChatRequest, Message, Role};
-use taskly_core::vault::credentials::{KeyringStore, StoreKind};
 use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
 
@@ -29,11 +34,7 @@ async fn vault(dir: &tempfile::TempDir, proxy: Option<&FakeAi>) -> Arc<Vault> {
         None => "http://127.0.0.1:9/v1".into(),
     };
     config.chat.proxy_token = Some(Arc::new(ApiKey::parse(TOKEN).expect("token")));
-    let store = Arc::new(KeyringStore::new(
-        StoreKind::Mock,
-        keyring_core::mock::Store::new().expect("mock"),
-    ));
-    Arc::new(Vault::open_with_store(config, store).await.expect("vault"))
+    Arc::new(private_keyring::open(config).await)
 }
 
 fn new_key(provider: ProviderId, base: &str, verify: bool) -> NewKey {
@@ -43,7 +44,7 @@ fn new_key(provider: ProviderId, base: &str, verify: bool) -> NewKey {
         base_url: Some(base.to_owned()),
         secret: ApiKey::parse(KEY).expect("key"),
         verify,
-        enable: true,
+        enable: taskly_core::Enable::Yes,
     }
 }
 
@@ -87,157 +88,174 @@ async fn chat(service: &Arc<ChatService>, provider: ProviderId) -> (Vec<ChatEven
 // ---------------------------------------------------------------------------------------------
 // Redirects
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_redirect_to_another_origin_never_carries_the_key() {
-    let provider = fake(&[KEY], &[]).await;
-    // Another loopback port is another origin, and it would accept the key if it got it.
-    let elsewhere = fake(&[KEY], &[]).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let vault = vault(&dir, None).await;
-    let base = provider.base_url(Flavor::OpenAi);
-    let target = elsewhere.base_url(Flavor::OpenAi);
-    let redirect = |status: u16, path: &str| {
-        ScriptedFault::new(Fault::Redirect {
-            status,
-            location: format!("{target}{path}"),
-        })
-        .for_flavor(Flavor::OpenAi)
-    };
+#[test]
+fn a_redirect_to_another_origin_never_carries_the_key() {
+    private_keyring::run(
+        "a_redirect_to_another_origin_never_carries_the_key",
+        async {
+            let provider = fake(&[KEY], &[]).await;
+            // Another loopback port is another origin, and it would accept the key if it got it.
+            let elsewhere = fake(&[KEY], &[]).await;
+            let dir = tempfile::tempdir().expect("dir");
+            let vault = vault(&dir, None).await;
+            let base = provider.base_url(Flavor::OpenAi);
+            let target = elsewhere.base_url(Flavor::OpenAi);
+            let redirect = |status: u16, path: &str| {
+                ScriptedFault::new(Fault::Redirect {
+                    status,
+                    location: format!("{target}{path}"),
+                })
+                .for_flavor(Flavor::OpenAi)
+            };
 
-    for status in [301, 302, 303, 307, 308] {
-        // Validation (GET /models) is redirected: the key is not saved, and not sent on.
-        provider.push_fault(redirect(status, "/models"));
-        let refused = vault
-            .add(new_key(ProviderId::Openai, &base, true))
-            .await
-            .expect_err("a redirect is no answer");
-        assert!(
-            matches!(refused, Error::ProviderError { status: s, .. } if s == status),
-            "{status}: {refused:?}"
-        );
-    }
-    assert!(vault.list().await.expect("list").is_empty());
+            for status in [301, 302, 303, 307, 308] {
+                // Validation (GET /models) is redirected: the key is not saved, and not sent on.
+                provider.push_fault(redirect(status, "/models"));
+                let refused = vault
+                    .add(new_key(ProviderId::Openai, &base, true))
+                    .await
+                    .expect_err("a redirect is no answer");
+                assert!(
+                    matches!(refused, Error::ProviderError { status: s, .. } if s == status),
+                    "{status}: {refused:?}"
+                );
+            }
+            assert!(vault.list().await.expect("list").is_empty());
 
-    let id = vault
-        .add(new_key(ProviderId::Openai, &base, true))
-        .await
-        .expect("added")
-        .key
-        .id;
-    let service = Arc::new(ChatService::new(vault.clone()));
-    for status in [301, 302, 303, 307, 308] {
-        provider.push_fault(redirect(status, "/chat/completions"));
-        let (_, error) = chat(&service, ProviderId::Openai).await;
-        assert!(
-            matches!(error, Some(Error::RequestRefused { status: s, .. }) if s == status),
-            "{status}: {error:?}"
-        );
-    }
-    assert!(
-        elsewhere.requests().is_empty(),
-        "the other origin was reached: {:?}",
-        elsewhere.requests()
+            let id = vault
+                .add(new_key(ProviderId::Openai, &base, true))
+                .await
+                .expect("added")
+                .key
+                .id;
+            assert!(
+                private_keyring::keyring_holds("local", &id, KEY),
+                "the key is in the real keyring"
+            );
+            let service = Arc::new(ChatService::new(vault.clone()));
+            for status in [301, 302, 303, 307, 308] {
+                provider.push_fault(redirect(status, "/chat/completions"));
+                let (_, error) = chat(&service, ProviderId::Openai).await;
+                assert!(
+                    matches!(error, Some(Error::RequestRefused { status: s, .. }) if s == status),
+                    "{status}: {error:?}"
+                );
+            }
+            assert!(
+                elsewhere.requests().is_empty(),
+                "the other origin was reached: {:?}",
+                elsewhere.requests()
+            );
+            // The provider itself saw the key on every request (the attempts really happened).
+            let sent = provider.requests();
+            assert_eq!(sent.len(), 5 + 1 + 5);
+            assert!(
+                sent.iter()
+                    .all(|r| r.header("authorization") == Some(&format!("Bearer {KEY}")))
+            );
+            vault.remove(&id).await.expect("removed");
+        },
     );
-    // The provider itself saw the key on every request (the attempts really happened).
-    let sent = provider.requests();
-    assert_eq!(sent.len(), 5 + 1 + 5);
-    assert!(
-        sent.iter()
-            .all(|r| r.header("authorization") == Some(&format!("Bearer {KEY}")))
-    );
-    vault.remove(&id).await.expect("removed");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Plain http:// to a remote host
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plain_http_to_a_remote_host_is_refused_before_any_connection() {
-    let dir = tempfile::tempdir().expect("dir");
-    let vault = vault(&dir, None).await;
-    // `.invalid` never resolves (RFC 6761): even a broken check could not reach anything.
-    for base in [
-        "http://api.openai.invalid/v1",
-        "http://localhost.attacker.invalid/v1",
-        "HTTP://API.OPENAI.INVALID/v1",
-    ] {
-        for verify in [true, false] {
-            let started = Instant::now();
-            let refused = vault
-                .add(new_key(ProviderId::Openai, base, verify))
+#[test]
+fn plain_http_to_a_remote_host_is_refused_before_any_connection() {
+    private_keyring::run(
+        "plain_http_to_a_remote_host_is_refused_before_any_connection",
+        async {
+            let dir = tempfile::tempdir().expect("dir");
+            let vault = vault(&dir, None).await;
+            // `.invalid` never resolves (RFC 6761): even a broken check could not reach anything.
+            for base in [
+                "http://api.openai.invalid/v1",
+                "http://localhost.attacker.invalid/v1",
+                "HTTP://API.OPENAI.INVALID/v1",
+            ] {
+                for verify in [true, false] {
+                    let started = Instant::now();
+                    let refused = vault
+                        .add(new_key(ProviderId::Openai, base, verify))
+                        .await
+                        .expect_err(base);
+                    assert!(
+                        matches!(refused, Error::InvalidBaseUrl { .. }),
+                        "{base}: {refused:?}"
+                    );
+                    assert!(started.elapsed() < Duration::from_millis(500));
+                }
+            }
+            assert!(vault.list().await.expect("list").is_empty());
+        },
+    );
+}
+
+#[test]
+fn a_stored_base_url_changed_behind_our_back_to_remote_http_is_refused() {
+    private_keyring::run(
+        "a_stored_base_url_changed_behind_our_back_to_remote_http_is_refused",
+        async {
+            let provider = fake(&[KEY], &[]).await;
+            let dir = tempfile::tempdir().expect("dir");
+            let vault = vault(&dir, None).await;
+            vault
+                .add(new_key(
+                    ProviderId::Openai,
+                    &provider.base_url(Flavor::OpenAi),
+                    true,
+                ))
                 .await
-                .expect_err(base);
+                .expect("added");
+            // Someone with write access to the database points the key at a remote http:// host.
+            vault
+                .db()
+                .call(|conn| {
+                    conn.execute(
+                        "UPDATE keys SET base_url = 'http://exfiltrate.invalid/v1'",
+                        [],
+                    )?;
+                    Ok(())
+                })
+                .await
+                .expect("tampered");
+            provider.clear_requests();
+            let service = Arc::new(ChatService::new(vault));
+            let started = Instant::now();
+            let (events, error) = chat(&service, ProviderId::Openai).await;
             assert!(
-                matches!(refused, Error::InvalidBaseUrl { .. }),
-                "{base}: {refused:?}"
+                matches!(error, Some(Error::InvalidBaseUrl { .. })),
+                "{error:?}"
             );
+            assert!(events.is_empty(), "nothing started: {events:?}");
             assert!(started.elapsed() < Duration::from_millis(500));
-        }
-    }
-    assert!(vault.list().await.expect("list").is_empty());
+            assert!(provider.requests().is_empty());
+        },
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stored_base_url_changed_behind_our_back_to_remote_http_is_refused() {
-    let provider = fake(&[KEY], &[]).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let vault = vault(&dir, None).await;
-    vault
-        .add(new_key(
-            ProviderId::Openai,
-            &provider.base_url(Flavor::OpenAi),
-            true,
-        ))
-        .await
-        .expect("added");
-    // Someone with write access to the database points the key at a remote http:// host.
-    vault
-        .db()
-        .call(|conn| {
-            conn.execute(
-                "UPDATE keys SET base_url = 'http://exfiltrate.invalid/v1'",
-                [],
-            )?;
-            Ok(())
-        })
-        .await
-        .expect("tampered");
-    provider.clear_requests();
-    let service = Arc::new(ChatService::new(vault));
-    let started = Instant::now();
-    let (events, error) = chat(&service, ProviderId::Openai).await;
-    assert!(
-        matches!(error, Some(Error::InvalidBaseUrl { .. })),
-        "{error:?}"
-    );
-    assert!(events.is_empty(), "nothing started: {events:?}");
-    assert!(started.elapsed() < Duration::from_millis(500));
-    assert!(provider.requests().is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_proxy_url_with_remote_http_is_refused() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut config = Config::new(dir.path());
-    config.chat.proxy_url = "http://proxy.taskly.invalid/v1".into();
-    config.chat.proxy_token = Some(Arc::new(ApiKey::parse(TOKEN).expect("token")));
-    let store = Arc::new(KeyringStore::new(
-        StoreKind::Mock,
-        keyring_core::mock::Store::new().expect("mock"),
-    ));
-    let vault = Arc::new(Vault::open_with_store(config, store).await.expect("vault"));
-    let service = Arc::new(ChatService::new(vault));
-    let (_, error) = chat(&service, ProviderId::Anthropic).await;
-    assert!(
-        matches!(
-            error,
-            Some(Error::InvalidConfig {
-                name: "TASKLY_PROXY_URL",
-                ..
-            })
-        ),
-        "{error:?}"
-    );
+#[test]
+fn a_proxy_url_with_remote_http_is_refused() {
+    private_keyring::run("a_proxy_url_with_remote_http_is_refused", async {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut config = Config::new(dir.path());
+        config.chat.proxy_url = "http://proxy.taskly.invalid/v1".into();
+        config.chat.proxy_token = Some(Arc::new(ApiKey::parse(TOKEN).expect("token")));
+        let vault = Arc::new(private_keyring::open(config).await);
+        let service = Arc::new(ChatService::new(vault));
+        let (_, error) = chat(&service, ProviderId::Anthropic).await;
+        assert!(
+            matches!(
+                error,
+                Some(Error::InvalidConfig {
+                    name: "TASKLY_PROXY_URL",
+                    ..
+                })
+            ),
+            "{error:?}"
+        );
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,71 +360,76 @@ async fn the_tls_harness_sees_headers_when_the_certificate_is_trusted() {
     assert!(server.received().contains("Bearer control-header"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn certificate_errors_are_never_ignored_and_no_header_is_sent() {
-    let server = TlsServer::start();
-    let dir = tempfile::tempdir().expect("dir");
-    let vault = vault(&dir, None).await;
-    for host in ["localhost", "127.0.0.1"] {
-        let base = format!("https://{host}:{}/v1", server.port);
-        // Validation: the key is refused as unreachable, and not saved.
-        let refused = vault
-            .add(new_key(ProviderId::Openai, &base, true))
-            .await
-            .expect_err("an untrusted certificate");
-        // Not "unreachable": saving without checking is not offered for a certificate that
-        // is not trusted.
-        let Error::UntrustedCertificate { detail, .. } = &refused else {
-            panic!("{host}: {refused:?}");
-        };
-        assert!(
-            detail.contains("invalid peer certificate") && detail.contains("UnknownIssuer"),
-            "{host}: {detail}"
-        );
-        println!("validation through an untrusted certificate: {refused}");
+#[test]
+fn certificate_errors_are_never_ignored_and_no_header_is_sent() {
+    private_keyring::run(
+        "certificate_errors_are_never_ignored_and_no_header_is_sent",
+        async {
+            let server = TlsServer::start();
+            let dir = tempfile::tempdir().expect("dir");
+            let vault = vault(&dir, None).await;
+            for host in ["localhost", "127.0.0.1"] {
+                let base = format!("https://{host}:{}/v1", server.port);
+                // Validation: the key is refused as unreachable, and not saved.
+                let refused = vault
+                    .add(new_key(ProviderId::Openai, &base, true))
+                    .await
+                    .expect_err("an untrusted certificate");
+                // Not "unreachable": saving without checking is not offered for a certificate that
+                // is not trusted.
+                let Error::UntrustedCertificate { detail, .. } = &refused else {
+                    panic!("{host}: {refused:?}");
+                };
+                assert!(
+                    detail.contains("invalid peer certificate") && detail.contains("UnknownIssuer"),
+                    "{host}: {detail}"
+                );
+                println!("validation through an untrusted certificate: {refused}");
 
-        // Chat with a key saved unverified: refused once, naming the certificate; not retried
-        // as if the network were down.
-        let id = vault
-            .add(new_key(ProviderId::Openai, &base, false))
-            .await
-            .expect("saved without checking")
-            .key
-            .id;
-        let service = Arc::new(ChatService::new(vault.clone()));
-        let (events, error) = chat(&service, ProviderId::Openai).await;
-        let Some(Error::UntrustedCertificate { detail, .. }) = &error else {
-            panic!("{host}: {error:?}");
-        };
-        assert!(
-            detail.contains("invalid peer certificate") && detail.contains("UnknownIssuer"),
-            "{host}: {detail}"
-        );
-        assert!(
-            !events.iter().any(|e| matches!(e, ChatEvent::Delta { .. })),
-            "no answer through a bad certificate"
-        );
-        assert!(
-            !events
-                .iter()
-                .any(|e| matches!(e, ChatEvent::Retrying { .. })),
-            "a certificate that is not trusted is not retried"
-        );
-        println!(
-            "chat through an untrusted certificate: {}",
-            error.as_ref().map(ToString::to_string).unwrap_or_default()
-        );
-        vault.remove(&id).await.expect("removed");
-    }
-    assert!(
-        server.accepted.load(Ordering::SeqCst) >= 2,
-        "the client really tried"
-    );
-    assert!(!server.handshake_errors.lock().expect("lock").is_empty());
-    let received = server.received();
-    assert!(
-        received.is_empty(),
-        "bytes got through a failed handshake: {received}"
+                // Chat with a key saved unverified: refused once, naming the certificate; not retried
+                // as if the network were down.
+                let id = vault
+                    .add(new_key(ProviderId::Openai, &base, false))
+                    .await
+                    .expect("saved without checking")
+                    .key
+                    .id;
+                let service = Arc::new(ChatService::new(vault.clone()));
+                let (events, error) = chat(&service, ProviderId::Openai).await;
+                let Some(Error::UntrustedCertificate { detail, .. }) = &error else {
+                    panic!("{host}: {error:?}");
+                };
+                assert!(
+                    detail.contains("invalid peer certificate") && detail.contains("UnknownIssuer"),
+                    "{host}: {detail}"
+                );
+                assert!(
+                    !events.iter().any(|e| matches!(e, ChatEvent::Delta { .. })),
+                    "no answer through a bad certificate"
+                );
+                assert!(
+                    !events
+                        .iter()
+                        .any(|e| matches!(e, ChatEvent::Retrying { .. })),
+                    "a certificate that is not trusted is not retried"
+                );
+                println!(
+                    "chat through an untrusted certificate: {}",
+                    error.as_ref().map(ToString::to_string).unwrap_or_default()
+                );
+                vault.remove(&id).await.expect("removed");
+            }
+            assert!(
+                server.accepted.load(Ordering::SeqCst) >= 2,
+                "the client really tried"
+            );
+            assert!(!server.handshake_errors.lock().expect("lock").is_empty());
+            let received = server.received();
+            assert!(
+                received.is_empty(),
+                "bytes got through a failed handshake: {received}"
+            );
+        },
     );
 }
 
@@ -463,111 +486,121 @@ fn base64_is_right() {
     assert_eq!(base64(b"M"), "TQ==");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_taskly_proxy_receives_nothing_derived_from_the_key() {
-    let provider = fake(&[KEY], &[]).await;
-    let proxy = fake(&[], &[TOKEN]).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let vault = vault(&dir, Some(&proxy)).await;
-    let id = vault
-        .add(new_key(
-            ProviderId::Openai,
-            &provider.base_url(Flavor::OpenAi),
-            true,
-        ))
-        .await
-        .expect("added")
-        .key
-        .id;
-    let service = Arc::new(ChatService::new(vault.clone()));
-    let answered_by = |events: &[ChatEvent]| {
-        events.iter().find_map(|e| match e {
-            ChatEvent::Finished { route, .. } => Some(route.describe()),
-            _ => None,
-        })
-    };
-
-    // 1. The personal key answers: the proxy hears nothing at all.
-    let (events, error) = chat(&service, ProviderId::Openai).await;
-    assert!(error.is_none(), "{error:?}");
-    assert!(answered_by(&events).expect("finished").contains("OpenAI"));
-    assert!(proxy.requests().is_empty());
-
-    // 2. Another provider, no key there: Taskly answers.
-    let (events, error) = chat(&service, ProviderId::Anthropic).await;
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(answered_by(&events).as_deref(), Some("Taskly"));
-
-    // 3. The key fails and fallback is on: Taskly answers, told nothing of the key.
-    taskly_core::settings::set_fallback_to_taskly(vault.db(), "local", true)
-        .await
-        .expect("fallback on");
-    for fault in [
-        Fault::Unauthorized,
-        Fault::EchoKeyInError,
-        Fault::QuotaExhausted,
-    ] {
-        provider.push_fault(
-            ScriptedFault::new(fault.clone())
-                .for_flavor(Flavor::OpenAi)
-                .on_path("chat"),
-        );
-        let (events, error) = chat(&service, ProviderId::Openai).await;
-        assert!(error.is_none(), "{fault:?}: {error:?}");
-        assert!(
-            answered_by(&events).expect("finished").contains("fallback"),
-            "{fault:?}"
-        );
-    }
-
-    // 4. A rate-limited key is retried, then falls back.
-    provider.push_fault(
-        ScriptedFault::new(Fault::RateLimited {
-            retry_after_secs: 0,
-        })
-        .for_flavor(Flavor::OpenAi)
-        .on_path("chat")
-        .times(4),
-    );
-    let (events, error) = chat(&service, ProviderId::Openai).await;
-    assert!(error.is_none(), "{error:?}");
-    assert!(answered_by(&events).expect("finished").contains("fallback"));
-
-    // 5. The key switched off: Taskly answers.
-    vault.set_enabled(&id, false).await.expect("off");
-    let (events, error) = chat(&service, ProviderId::Openai).await;
-    assert!(error.is_none(), "{error:?}");
-    assert_eq!(answered_by(&events).as_deref(), Some("Taskly"));
-
-    // 6. The model list through Taskly.
-    let offer = taskly_core::chat::models::offered(&vault, service.router(), ProviderId::Openai)
-        .await
-        .expect("models");
-    assert_eq!(offer.route.describe(), "Taskly");
-
-    let requests = proxy.requests();
-    assert!(requests.len() >= 6, "{} proxy requests", requests.len());
-    let forms = derived_forms();
-    for request in &requests {
-        let seen = format!(
-            "{} {} {} {:?} {}",
-            request.method,
-            request.path,
-            request.query.as_deref().unwrap_or_default(),
-            request.headers,
-            request.body_text()
-        );
-        for form in &forms {
+#[test]
+fn the_taskly_proxy_receives_nothing_derived_from_the_key() {
+    private_keyring::run(
+        "the_taskly_proxy_receives_nothing_derived_from_the_key",
+        async {
+            let provider = fake(&[KEY], &[]).await;
+            let proxy = fake(&[], &[TOKEN]).await;
+            let dir = tempfile::tempdir().expect("dir");
+            let vault = vault(&dir, Some(&proxy)).await;
+            let id = vault
+                .add(new_key(
+                    ProviderId::Openai,
+                    &provider.base_url(Flavor::OpenAi),
+                    true,
+                ))
+                .await
+                .expect("added")
+                .key
+                .id;
             assert!(
-                !seen.contains(form.as_str()),
-                "the proxy received {form:?} in {} {}",
-                request.method,
-                request.path
+                private_keyring::keyring_holds("local", &id, KEY),
+                "the key is in the real keyring"
             );
-        }
-        assert_eq!(
-            request.header("authorization"),
-            Some(format!("Bearer {TOKEN}").as_str())
-        );
-    }
+            let service = Arc::new(ChatService::new(vault.clone()));
+            let answered_by = |events: &[ChatEvent]| {
+                events.iter().find_map(|e| match e {
+                    ChatEvent::Finished { route, .. } => Some(route.describe()),
+                    _ => None,
+                })
+            };
+
+            // 1. The personal key answers: the proxy hears nothing at all.
+            let (events, error) = chat(&service, ProviderId::Openai).await;
+            assert!(error.is_none(), "{error:?}");
+            assert!(answered_by(&events).expect("finished").contains("OpenAI"));
+            assert!(proxy.requests().is_empty());
+
+            // 2. Another provider, no key there: Taskly answers.
+            let (events, error) = chat(&service, ProviderId::Anthropic).await;
+            assert!(error.is_none(), "{error:?}");
+            assert_eq!(answered_by(&events).as_deref(), Some("Taskly"));
+
+            // 3. The key fails and fallback is on: Taskly answers, told nothing of the key.
+            taskly_core::settings::set_fallback_to_taskly(vault.db(), "local", true)
+                .await
+                .expect("fallback on");
+            for fault in [
+                Fault::Unauthorized,
+                Fault::EchoKeyInError,
+                Fault::QuotaExhausted,
+            ] {
+                provider.push_fault(
+                    ScriptedFault::new(fault.clone())
+                        .for_flavor(Flavor::OpenAi)
+                        .on_path("chat"),
+                );
+                let (events, error) = chat(&service, ProviderId::Openai).await;
+                assert!(error.is_none(), "{fault:?}: {error:?}");
+                assert!(
+                    answered_by(&events).expect("finished").contains("fallback"),
+                    "{fault:?}"
+                );
+            }
+
+            // 4. A rate-limited key is retried, then falls back.
+            provider.push_fault(
+                ScriptedFault::new(Fault::RateLimited {
+                    retry_after_secs: 0,
+                })
+                .for_flavor(Flavor::OpenAi)
+                .on_path("chat")
+                .times(4),
+            );
+            let (events, error) = chat(&service, ProviderId::Openai).await;
+            assert!(error.is_none(), "{error:?}");
+            assert!(answered_by(&events).expect("finished").contains("fallback"));
+
+            // 5. The key switched off: Taskly answers.
+            vault.set_enabled(&id, false).await.expect("off");
+            let (events, error) = chat(&service, ProviderId::Openai).await;
+            assert!(error.is_none(), "{error:?}");
+            assert_eq!(answered_by(&events).as_deref(), Some("Taskly"));
+
+            // 6. The model list through Taskly.
+            let offer =
+                taskly_core::chat::models::offered(&vault, service.router(), ProviderId::Openai)
+                    .await
+                    .expect("models");
+            assert_eq!(offer.route.describe(), "Taskly");
+
+            let requests = proxy.requests();
+            assert!(requests.len() >= 6, "{} proxy requests", requests.len());
+            let forms = derived_forms();
+            for request in &requests {
+                let seen = format!(
+                    "{} {} {} {:?} {}",
+                    request.method,
+                    request.path,
+                    request.query.as_deref().unwrap_or_default(),
+                    request.headers,
+                    request.body_text()
+                );
+                for form in &forms {
+                    assert!(
+                        !seen.contains(form.as_str()),
+                        "the proxy received {form:?} in {} {}",
+                        request.method,
+                        request.path
+                    );
+                }
+                assert_eq!(
+                    request.header("authorization"),
+                    Some(format!("Bearer {TOKEN}").as_str())
+                );
+            }
+        },
+    );
 }
