@@ -58,9 +58,15 @@ impl Setup {
     /// process would have).
     async fn vault(&self) -> Arc<Vault> {
         let mut config = Config::new(self.dir.path());
-        config
-            .base_url_overrides
-            .insert(ProviderId::Openai, self.fake.base_url(Flavor::OpenAi));
+        for (provider, flavor) in [
+            (ProviderId::Openai, Flavor::OpenAi),
+            (ProviderId::Anthropic, Flavor::Anthropic),
+            (ProviderId::Gemini, Flavor::Gemini),
+        ] {
+            config
+                .base_url_overrides
+                .insert(provider, self.fake.base_url(flavor));
+        }
         config.chat.proxy_url = self.proxy.base_url(Flavor::Proxy);
         config.chat.proxy_token = Some(Arc::new(ApiKey::parse(TOKEN).expect("token")));
         config.chat.retry_base = Duration::from_millis(20);
@@ -69,8 +75,12 @@ impl Setup {
 }
 
 fn question(text: &str) -> ChatRequest {
+    question_to(ProviderId::Openai, text)
+}
+
+fn question_to(provider: ProviderId, text: &str) -> ChatRequest {
     ChatRequest {
-        provider: ProviderId::Openai,
+        provider,
         model: None,
         messages: vec![Message {
             role: Role::User,
@@ -81,8 +91,13 @@ fn question(text: &str) -> ChatRequest {
 }
 
 async fn add(vault: &Vault, key: &str) -> String {
+    add_for(vault, ProviderId::Openai, key).await
+}
+
+/// Adds `key` for `provider` (validated, switched on) and checks the real keyring holds it.
+async fn add_for(vault: &Vault, provider: ProviderId, key: &str) -> String {
     let new = NewKey {
-        provider: ProviderId::Openai,
+        provider,
         label: None,
         base_url: None,
         secret: ApiKey::parse(key).expect("key"),
@@ -97,57 +112,124 @@ async fn add(vault: &Vault, key: &str) -> String {
     id
 }
 
+/// Asks `provider` (the fake pausing 80 ms between chunks) and checks the answer arrives piece
+/// by piece as the fake sends it, not all at once at the end.
+async fn streams_token_by_token(provider: ProviderId) {
+    let s = Setup::new(Duration::from_millis(80)).await;
+    let vault = s.vault().await;
+    add_for(&vault, provider, KEY).await;
+    let service = Arc::new(ChatService::new(vault));
+    let started = Instant::now();
+    let mut stream = service.start(question_to(provider, "tell me"));
+    let mut deltas = Vec::new();
+    let mut finished = None;
+    while let Some(event) = stream.next().await {
+        match event.expect("event") {
+            ChatEvent::Delta { text } => deltas.push((started.elapsed(), text)),
+            ChatEvent::Finished { .. } => finished = Some(started.elapsed()),
+            _ => {}
+        }
+    }
+    let end = finished.expect("finished");
+    let first = deltas.first().expect("a delta").0;
+    let text: String = deltas.iter().map(|(_, piece)| piece.as_str()).collect();
+    assert_eq!(
+        text, "Echo: tell me This reply comes from taskly-fake-ai.",
+        "{provider:?}"
+    );
+    // The fake sends it in 8 word-sized chunks.
+    assert!(
+        deltas.len() >= 5,
+        "{provider:?}: {} pieces: not streamed",
+        deltas.len()
+    );
+    assert!(
+        end - first >= Duration::from_millis(300),
+        "{provider:?}: first token at {first:?}, end at {end:?}: not streamed"
+    );
+}
+
+/// Cancels an answer from `provider` (the fake pausing 150 ms between chunks) after its first
+/// piece, and checks the fake sees the connection closed before the answer's end and is asked
+/// nothing more.
+async fn cancelling_closes_the_connection_to(provider: ProviderId) {
+    let s = Setup::new(Duration::from_millis(150)).await;
+    let vault = s.vault().await;
+    add_for(&vault, provider, KEY).await;
+    let service = Arc::new(ChatService::new(vault));
+    let mut stream = service.start(question_to(provider, "a long answer please"));
+    loop {
+        if let ChatEvent::Delta { .. } = stream.next().await.expect("event").expect("ok") {
+            break;
+        }
+    }
+    assert_eq!(s.fake.disconnects(), 0, "{provider:?}: still streaming");
+    drop(stream);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    // Counted only for an answer dropped before its end: the fake stops sending it.
+    while s.fake.disconnects() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{provider:?}: the provider never saw the disconnect"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The request's task is gone too, and it asked nothing more (validation is a GET).
+    while Arc::strong_count(&service) > 1 {
+        assert!(
+            Instant::now() < deadline,
+            "{provider:?}: the request still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let asked = s
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(asked, 1, "{provider:?}");
+}
+
 #[test]
 fn tokens_arrive_before_the_answer_ends() {
     private_keyring::run("tokens_arrive_before_the_answer_ends", async {
-        let s = Setup::new(Duration::from_millis(80)).await;
-        let vault = s.vault().await;
-        add(&vault, KEY).await;
-        let service = Arc::new(ChatService::new(vault));
-        let started = Instant::now();
-        let mut stream = service.start(question("tell me"));
-        let mut first_delta = None;
-        let mut finished = None;
-        while let Some(event) = stream.next().await {
-            match event.expect("event") {
-                ChatEvent::Delta { .. } if first_delta.is_none() => {
-                    first_delta = Some(started.elapsed())
-                }
-                ChatEvent::Finished { .. } => finished = Some(started.elapsed()),
-                _ => {}
-            }
-        }
-        let (first, end) = (first_delta.expect("a delta"), finished.expect("finished"));
-        assert!(
-            end - first >= Duration::from_millis(300),
-            "first token at {first:?}, end at {end:?}: not streamed"
-        );
+        streams_token_by_token(ProviderId::Openai).await;
     });
+}
+
+#[test]
+fn tokens_arrive_before_the_answer_ends_from_anthropic_and_gemini() {
+    private_keyring::run(
+        "tokens_arrive_before_the_answer_ends_from_anthropic_and_gemini",
+        async {
+            // Our own adapters and SSE decoder, not async-openai's: side by side.
+            futures::join!(
+                streams_token_by_token(ProviderId::Anthropic),
+                streams_token_by_token(ProviderId::Gemini)
+            );
+        },
+    );
 }
 
 #[test]
 fn cancelling_closes_the_upstream_connection() {
     private_keyring::run("cancelling_closes_the_upstream_connection", async {
-        let s = Setup::new(Duration::from_millis(150)).await;
-        let vault = s.vault().await;
-        add(&vault, KEY).await;
-        let service = Arc::new(ChatService::new(vault));
-        let mut stream = service.start(question("a long answer please"));
-        loop {
-            if let ChatEvent::Delta { .. } = stream.next().await.expect("event").expect("ok") {
-                break;
-            }
-        }
-        drop(stream);
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while s.fake.disconnects() == 0 {
-            assert!(
-                Instant::now() < deadline,
-                "the provider never saw the disconnect"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        cancelling_closes_the_connection_to(ProviderId::Openai).await;
     });
+}
+
+#[test]
+fn cancelling_closes_the_upstream_connection_on_anthropic_and_gemini() {
+    private_keyring::run(
+        "cancelling_closes_the_upstream_connection_on_anthropic_and_gemini",
+        async {
+            futures::join!(
+                cancelling_closes_the_connection_to(ProviderId::Anthropic),
+                cancelling_closes_the_connection_to(ProviderId::Gemini)
+            );
+        },
+    );
 }
 
 #[test]

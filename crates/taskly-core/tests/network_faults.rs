@@ -94,6 +94,16 @@ async fn service_for(
     provider: ProviderId,
     base: &str,
 ) -> Arc<ChatService> {
+    service_with(dir, provider, base, |_| {}).await
+}
+
+/// As [`service_for`], with the settings changed by `tweak` first.
+async fn service_with(
+    dir: &tempfile::TempDir,
+    provider: ProviderId,
+    base: &str,
+    tweak: impl FnOnce(&mut Config),
+) -> Arc<ChatService> {
     let mut config = Config::new(dir.path());
     config.chat.first_byte_timeout = FIRST_BYTE;
     config.chat.idle_timeout = IDLE;
@@ -102,6 +112,7 @@ async fn service_for(
     config.chat.retry_max_wait = RETRY_MAX_WAIT;
     // No Taskly: a failing key must end in its own error, never quietly somewhere else.
     config.chat.proxy_url = "http://127.0.0.1:9/v1".into();
+    tweak(&mut config);
     let vault = Arc::new(private_keyring::open(config).await);
     vault
         .add(NewKey {
@@ -451,6 +462,200 @@ fn an_absurd_retry_after_is_capped_and_ends_the_request_at_once() {
             );
             assert_eq!(chat_requests(&fake), 1);
             run.within(Duration::ZERO);
+        },
+    );
+}
+
+/// The headers of the answer `flavor` gives while `fault` is queued for it: a control that the
+/// fault announces what the test below relies on (and nothing more).
+async fn headers_under(fake: &FakeAi, flavor: Flavor, fault: Fault) -> reqwest::header::HeaderMap {
+    fake.push_fault(ScriptedFault::new(fault).for_flavor(flavor));
+    let answer = reqwest::get(format!("{}/models", fake.base_url(flavor)))
+        .await
+        .expect("the fake answers");
+    assert_eq!(answer.status(), 429);
+    fake.clear_requests();
+    answer.headers().clone()
+}
+
+/// A 429 from `provider` announcing its wait only in rate-limit header `header` (no
+/// `Retry-After`), `wait` seconds: the error carries that wait and says it, at once (it is longer
+/// than `retry_max_wait`).
+async fn a_header_only_429_ends_with_its_wait(
+    provider: ProviderId,
+    flavor: Flavor,
+    header: &str,
+    wait: u64,
+) {
+    let fake = fake().await;
+    let headers = headers_under(&fake, flavor, Fault::RateLimitedNoRetryAfter).await;
+    assert!(headers.get("retry-after").is_none(), "{provider:?}");
+    assert!(headers.get(header).is_some(), "{provider:?}: {headers:?}");
+
+    fake.push_fault(
+        ScriptedFault::new(Fault::RateLimitedNoRetryAfter)
+            .for_flavor(flavor)
+            .times(u32::MAX),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let service = service_for(&dir, provider, &fake.base_url(flavor)).await;
+    let run = chat_with(&service, provider).await;
+    let Error::RateLimited {
+        retry_after: Some(announced),
+        ..
+    } = run.error()
+    else {
+        panic!("{provider:?}: no wait from the headers: {:?}", run.error);
+    };
+    // A reset given as a time is in whole seconds: a minute from the fake's "now" may be a
+    // second or two less from ours.
+    assert!(
+        announced.as_secs() + 2 >= wait && announced.as_secs() <= wait,
+        "{provider:?}: {announced:?}, the headers said {wait} s"
+    );
+    // The person reading the error sees it, in the CLI and the UI alike.
+    let shown = (announced.as_secs_f64().ceil() as u64).max(1);
+    let message = run.error().to_string();
+    assert!(
+        message.contains(&format!("try again in {shown} s")),
+        "{provider:?}: {message}"
+    );
+    assert_eq!(run.error().payload().message, message);
+    // Longer than `retry_max_wait`: said at once, not waited for.
+    assert!(run.retries().is_empty(), "{provider:?}");
+    assert_eq!(fake.requests().len(), 1, "{provider:?}");
+    run.within(Duration::ZERO);
+}
+
+#[test]
+fn a_429_announced_only_in_rate_limit_headers_ends_with_the_wait_they_give() {
+    private_keyring::run(
+        "a_429_announced_only_in_rate_limit_headers_ends_with_the_wait_they_give",
+        async {
+            // OpenAI's `x-ratelimit-reset-requests: 6m0s`.
+            a_header_only_429_ends_with_its_wait(
+                ProviderId::Openai,
+                Flavor::OpenAi,
+                "x-ratelimit-reset-requests",
+                360,
+            )
+            .await;
+        },
+    );
+}
+
+#[test]
+fn an_anthropic_429_announced_only_in_its_rate_limit_headers_ends_with_their_wait() {
+    private_keyring::run(
+        "an_anthropic_429_announced_only_in_its_rate_limit_headers_ends_with_their_wait",
+        async {
+            // Anthropic's `anthropic-ratelimit-requests-reset`: a time (RFC 3339) a minute on.
+            a_header_only_429_ends_with_its_wait(
+                ProviderId::Anthropic,
+                Flavor::Anthropic,
+                "anthropic-ratelimit-requests-reset",
+                60,
+            )
+            .await;
+        },
+    );
+}
+
+/// Waits (a second at most) until the request's task has let go of `service`, which it holds
+/// for as long as it runs (sleeping before a retry included).
+async fn task_ends(service: &Arc<ChatService>) -> Duration {
+    let dropped = Instant::now();
+    while Arc::strong_count(service) > 1 {
+        assert!(
+            dropped.elapsed() < Duration::from_secs(1),
+            "the request still runs after it was cancelled"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    dropped.elapsed()
+}
+
+/// Starts a chat and reads it up to its first `Retrying` event; the stream and that event's wait.
+async fn until_retrying(
+    service: &Arc<ChatService>,
+) -> (taskly_core::chat::run::ChatStream, u64, String) {
+    let mut stream = service.start(ChatRequest {
+        provider: ProviderId::Openai,
+        model: None,
+        messages: vec![Message {
+            role: Role::User,
+            content: "tell me something".into(),
+        }],
+        max_tokens: None,
+    });
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event in time")
+            .expect("not ended")
+            .expect("not failed");
+        if let ChatEvent::Retrying { wait_ms, error, .. } = event {
+            return (stream, wait_ms, error.message);
+        }
+    }
+}
+
+#[test]
+fn cancelling_during_a_retry_wait_stops_it_and_sends_nothing_more() {
+    private_keyring::run(
+        "cancelling_during_a_retry_wait_stops_it_and_sends_nothing_more",
+        async {
+            let fake = fake().await;
+            let dir = tempfile::tempdir().expect("dir");
+            // Waits of up to ten minutes are waited for, so the six the headers ask for are.
+            let service = service_with(
+                &dir,
+                ProviderId::Openai,
+                &fake.base_url(Flavor::OpenAi),
+                |c| {
+                    c.chat.retry_max_wait = Duration::from_secs(600);
+                },
+            )
+            .await;
+
+            // 1. A 429 announced only in rate-limit headers: the wait shown is theirs (6m0s).
+            fake.push_fault(always(Fault::RateLimitedNoRetryAfter).times(1));
+            let (stream, wait_ms, why) = until_retrying(&service).await;
+            assert_eq!(wait_ms, 360_000, "the wait from x-ratelimit-reset-requests");
+            assert!(why.contains("rate limiting"), "{why}");
+            assert_eq!(Arc::strong_count(&service), 2, "the request is waiting");
+            drop(stream);
+            let stopped = task_ends(&service).await;
+            println!("a 6-minute retry wait stopped {stopped:?} after the cancel");
+            assert_eq!(chat_requests(&fake), 1);
+
+            // 2. A one-second Retry-After, cancelled: nothing is sent when it would have ended.
+            fake.clear_requests();
+            fake.push_fault(
+                always(Fault::RateLimited {
+                    retry_after_secs: 1,
+                })
+                .times(1),
+            );
+            let (stream, wait_ms, _) = until_retrying(&service).await;
+            assert_eq!(wait_ms, 1000);
+            drop(stream);
+            task_ends(&service).await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            assert_eq!(chat_requests(&fake), 1, "no retry after the cancel");
+
+            // The control: not cancelled, the same wait ends in a second request, answered.
+            fake.clear_requests();
+            fake.push_fault(
+                always(Fault::RateLimited {
+                    retry_after_secs: 1,
+                })
+                .times(1),
+            );
+            let run = chat(&service).await;
+            assert!(run.error.is_none(), "{:?}", run.error);
+            assert_eq!(run.retries(), [1000]);
+            assert_eq!(chat_requests(&fake), 2);
         },
     );
 }
