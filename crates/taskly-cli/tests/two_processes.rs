@@ -1,0 +1,246 @@
+//! A change made by another process counts on the very next request: the `taskly` binary
+//! switches a key off and on, replaces its secret, switches to another key and removes it, while
+//! a long-lived core in this test's process (one `Vault` and one `ChatService`, as the app holds
+//! them) keeps chatting. Each change shows on the first request after the command returns, with
+//! no pause in between, and a second request agrees.
+//!
+//! Both processes use a real GNOME Keyring on a private bus (taskly-testkit) and one data folder.
+//! The core reads the bus address from its environment when it opens the Secret Service, so the
+//! test starts the keyring and runs the long-lived core in a child process of this binary with
+//! that address in its environment from the start.
+#![allow(clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use taskly_core::chat::run::{ChatEvent, ChatService};
+use taskly_core::chat::{ChatRequest, Message, Role};
+use taskly_core::{ApiKey, Config, ProviderId, Vault};
+use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+
+const CHILD_VAR: &str = "TASKLY_TWO_PROCESSES_CHILD";
+const FIRST: &str = "sk-proj-firstFirstFirst0123456789abcdEFGH";
+const REPLACEMENT: &str = "sk-proj-replacedReplaced0123456789IJKL";
+const SECOND: &str = "sk-proj-secondSecondSec0123456789MNOPq";
+const TOKEN: &str = "taskly-two-processes-token-0123456789";
+
+#[test]
+fn a_change_from_another_process_counts_on_the_very_next_request() {
+    if std::env::var_os(CHILD_VAR).is_some() {
+        return;
+    }
+    let keyring = taskly_testkit::SecretService::start();
+    let out = Command::new(std::env::current_exe().expect("exe"))
+        .args([
+            "--exact",
+            "long_lived_core",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_VAR, "1")
+        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
+        .stdin(Stdio::null())
+        .output()
+        .expect("the core's process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    print!("{stdout}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the core's process passed");
+    assert!(stdout.contains("1 passed"), "the core's process ran");
+    // Both processes really used the private keyring: the key they left is there.
+    assert_eq!(keyring.usernames().len(), 1, "{:?}", keyring.usernames());
+}
+
+/// The `taskly` binary, run as a person would, on the same data folder and keyring.
+struct Cli {
+    home: PathBuf,
+    fake_url: String,
+    proxy_url: String,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str], stdin: &str) -> serde_json::Value {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_taskly"))
+            .args(args)
+            .arg("--json")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("TASKLY_DATA_DIR", data_dir(&self.home))
+            .env("TASKLY_HTTP_TIMEOUT_MS", "5000")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("TASKLY_OPENAI_BASE_URL", &self.fake_url)
+            .env("TASKLY_PROXY_URL", &self.proxy_url)
+            .env("TASKLY_PROXY_TOKEN", TOKEN)
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private bus"),
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("taskly");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("stdin");
+        let out = child.wait_with_output().expect("wait");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "taskly {args:?} failed\nstdout: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+    }
+
+    fn add(&self, key: &str, on: &str) -> String {
+        let json = self.run(&["keys", "add", "--provider", "openai", on], key);
+        json["key"]["id"].as_str().expect("an id").to_owned()
+    }
+}
+
+fn data_dir(home: &Path) -> PathBuf {
+    home.join("data")
+}
+
+/// One request through the long-lived core, read to its end: who answered, and the
+/// `Authorization` header of the request the provider (or proxy) received for it.
+async fn ask(service: &Arc<ChatService>, provider: &FakeAi, proxy: &FakeAi) -> (String, String) {
+    let (before_provider, before_proxy) = (provider.requests().len(), proxy.requests().len());
+    let mut stream = service.start(ChatRequest {
+        provider: ProviderId::Openai,
+        model: None,
+        messages: vec![Message {
+            role: Role::User,
+            content: "hello".into(),
+        }],
+        max_tokens: None,
+    });
+    let mut route = None;
+    let run = async {
+        while let Some(event) = stream.next().await {
+            if let ChatEvent::Finished { route: r, .. } = event.expect("answered") {
+                route = Some(r.describe());
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the request ended");
+    let route = route.expect("finished");
+    // Exactly one request went out, to exactly one of the two.
+    let (to_provider, to_proxy) = (
+        provider.requests()[before_provider..].to_vec(),
+        proxy.requests()[before_proxy..].to_vec(),
+    );
+    let sent = match (to_provider.as_slice(), to_proxy.as_slice()) {
+        ([one], []) | ([], [one]) => one.clone(),
+        _ => panic!(
+            "{} requests to the provider and {} to the proxy for one question",
+            to_provider.len(),
+            to_proxy.len()
+        ),
+    };
+    let auth = sent.header("authorization").unwrap_or_default().to_owned();
+    (route, auth)
+}
+
+/// Not a test of its own: the long-lived core, when `CHILD_VAR` is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_lived_core() {
+    if std::env::var_os(CHILD_VAR).is_none() {
+        return;
+    }
+    let provider = FakeAi::start(FakeAiConfig {
+        provider_keys: vec![FIRST.into(), REPLACEMENT.into(), SECOND.into()],
+        ..FakeAiConfig::default()
+    })
+    .await
+    .expect("fake provider");
+    let proxy = FakeAi::start(FakeAiConfig {
+        proxy_tokens: vec![TOKEN.into()],
+        ..FakeAiConfig::default()
+    })
+    .await
+    .expect("fake proxy");
+    let home = tempfile::tempdir().expect("home");
+    let cli = Cli {
+        home: home.path().to_owned(),
+        fake_url: provider.base_url(Flavor::OpenAi),
+        proxy_url: proxy.base_url(Flavor::Proxy),
+    };
+
+    // The core opens the data folder and the store before the CLI has made anything, as the
+    // app does at start, and keeps them for the whole test.
+    let mut config = Config::new(data_dir(home.path()));
+    config
+        .base_url_overrides
+        .insert(ProviderId::Openai, cli.fake_url.clone());
+    config.chat.proxy_url = cli.proxy_url.clone();
+    config.chat.proxy_token = Some(Arc::new(ApiKey::parse(TOKEN).expect("token")));
+    let vault = Arc::new(Vault::open(config).await.expect("vault"));
+    assert!(vault.list().await.expect("list").is_empty());
+    let service = Arc::new(ChatService::new(vault.clone()));
+    let bearer = |key: &str| format!("Bearer {key}");
+    let ask_twice = || async {
+        let first = ask(&service, &provider, &proxy).await;
+        let again = ask(&service, &provider, &proxy).await;
+        assert_eq!(first, again, "a second request agrees with the first");
+        first
+    };
+
+    let (route, auth) = ask_twice().await;
+    assert_eq!((route.as_str(), auth), ("Taskly", bearer(TOKEN)));
+
+    // Added (and switched on) by the CLI.
+    let first = cli.add(FIRST, "--enable");
+    let (route, auth) = ask_twice().await;
+    assert!(route.contains("OpenAI"), "{route}");
+    assert_eq!(auth, bearer(FIRST));
+
+    // Switched off there: Taskly, with its token.
+    cli.run(&["keys", "disable", &first], "");
+    let (route, auth) = ask_twice().await;
+    assert_eq!((route.as_str(), auth), ("Taskly", bearer(TOKEN)));
+
+    // Switched on again.
+    cli.run(&["keys", "enable", &first], "");
+    assert_eq!(ask_twice().await.1, bearer(FIRST));
+
+    // Its secret replaced: the new one, not the one this process read before.
+    cli.run(&["keys", "update", &first, "--replace-secret"], REPLACEMENT);
+    assert_eq!(ask_twice().await.1, bearer(REPLACEMENT));
+
+    // A second key added switched off changes nothing; switching to it does.
+    let second = cli.add(SECOND, "--disable");
+    assert_eq!(ask_twice().await.1, bearer(REPLACEMENT));
+    cli.run(&["keys", "enable", &second], "");
+    assert_eq!(ask_twice().await.1, bearer(SECOND));
+
+    // The key in use removed there (the other is off now): Taskly, and this process lets the
+    // removed secret go at that decision.
+    cli.run(&["keys", "remove", &second, "--yes"], "");
+    let (route, auth) = ask_twice().await;
+    assert_eq!((route.as_str(), auth), ("Taskly", bearer(TOKEN)));
+    assert_eq!(service.router().cached_secrets(), 0);
+
+    // The proxy never saw a personal key.
+    for request in proxy.requests() {
+        let seen = format!("{:?} {}", request.headers, request.body_text());
+        for key in [FIRST, REPLACEMENT, SECOND] {
+            assert!(!seen.contains(key), "the proxy received a personal key");
+        }
+    }
+    // What is left: the first key (replaced, off), in the keyring the parent checks.
+    let keys = vault.list().await.expect("list");
+    assert_eq!(keys.len(), 1);
+    assert!(!keys[0].enabled);
+}
