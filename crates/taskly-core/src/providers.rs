@@ -9,6 +9,7 @@ pub mod base_url;
 pub mod error_body;
 pub mod gate;
 pub mod validate;
+pub mod wait;
 
 use std::fmt;
 use std::str::FromStr;

@@ -11,9 +11,9 @@ use reqwest::header::HeaderMap;
 
 use crate::providers::WireFormat;
 use crate::providers::error_body::{self, ProviderErrorBody};
+use crate::providers::wait;
 #[cfg(test)]
-use crate::providers::validate::MAX_ANNOUNCED_WAIT;
-use crate::providers::validate::retry_after;
+use crate::providers::wait::MAX_ANNOUNCED_WAIT;
 use crate::{ApiKey, Error, Upstream};
 
 /// The most bytes read of an error body.
@@ -58,7 +58,7 @@ pub fn classify_status(
         },
         429 => Error::RateLimited {
             upstream,
-            retry_after: wait_from(headers, &parsed),
+            retry_after: wait::announced(headers, &parsed),
         },
         404 => Error::ModelNotAvailable {
             upstream,
@@ -115,56 +115,6 @@ pub fn classify_transport(
         host: host.to_owned(),
         detail: error_body::scrub(&detail, None),
     }
-}
-
-/// The wait an answer asks for: `Retry-After`, OpenAI's `x-ratelimit-reset-*`, Anthropic's
-/// `anthropic-ratelimit-*-reset`, or Gemini's `RetryInfo` in the body.
-pub(crate) fn wait_from(headers: &HeaderMap, parsed: &ProviderErrorBody) -> Option<Duration> {
-    if let Some(wait) = retry_after(headers) {
-        return Some(wait);
-    }
-    for name in ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] {
-        if let Some(wait) = headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_go_duration)
-        {
-            return Some(wait);
-        }
-    }
-    parsed.retry_delay
-}
-
-/// OpenAI's reset headers look like `6m0s`, `1s`, `250ms`.
-pub fn parse_go_duration(text: &str) -> Option<Duration> {
-    let mut total = 0f64;
-    let mut number = String::new();
-    let mut chars = text.trim().chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
-        }
-        let value: f64 = number.parse().ok()?;
-        number.clear();
-        let unit = match c {
-            'h' => 3600.0,
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                0.001
-            }
-            'm' => 60.0,
-            's' => 1.0,
-            _ => return None,
-        };
-        total += value * unit;
-        any = true;
-    }
-    if !any || !number.is_empty() {
-        return None;
-    }
-    crate::providers::validate::capped_seconds(total)
 }
 
 fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) -> bool {
@@ -287,21 +237,6 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..proptest::prelude::ProptestConfig::default() })]
 
-        #[test]
-        fn go_durations_never_panic_and_never_pass_the_cap(text in "[0-9hms. .-]{0,60}|[ -~]{0,60}") {
-            if let Some(wait) = parse_go_duration(&text) {
-                proptest::prop_assert!(wait <= MAX_ANNOUNCED_WAIT);
-            }
-        }
-
-        #[test]
-        fn go_durations_read_what_they_say(h in 0u64..30, m in 0u64..60, s in 0u64..60, ms in 0u64..1000) {
-            let text = format!("{h}h{m}m{s}s{ms}ms");
-            let want = Duration::from_secs(h * 3600 + m * 60 + s) + Duration::from_millis(ms);
-            let got = parse_go_duration(&text).expect("parses");
-            proptest::prop_assert!(got.abs_diff(want.min(MAX_ANNOUNCED_WAIT)) < Duration::from_millis(1), "{text}: {got:?}");
-        }
-
         /// Every header and body an upstream can send with a 429: the wait it yields is capped.
         #[test]
         fn rate_limit_waits_are_capped(
@@ -324,18 +259,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("6m0s"), Some(Duration::from_secs(360)));
-        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_go_duration("1h"), Some(Duration::from_secs(3600)));
-        for bad in ["", "abc", "5", "5x", "-1s", "1.2.3s"] {
-            assert_eq!(parse_go_duration(bad), None, "{bad}");
-        }
-        // An absurd reset is capped, not ignored: ignoring it would retry at once.
-        assert_eq!(parse_go_duration("99999h"), Some(MAX_ANNOUNCED_WAIT));
     }
 }

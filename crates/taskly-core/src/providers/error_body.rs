@@ -103,7 +103,7 @@ pub fn parse(wire: WireFormat, body: &[u8], presented: Option<&ApiKey>) -> Provi
 /// `"37s"` or `"1.5s"` → a duration (Google's `Duration` JSON form).
 fn parse_seconds(text: &str) -> Option<Duration> {
     let secs: f64 = text.trim().strip_suffix('s')?.parse().ok()?;
-    crate::providers::validate::capped_seconds(secs)
+    crate::providers::wait::capped_seconds(secs)
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -308,7 +308,7 @@ mod tests {
             }
         }
         if let Some(delay) = parsed.retry_delay {
-            prop_assert!(delay <= crate::providers::validate::MAX_ANNOUNCED_WAIT);
+            prop_assert!(delay <= crate::providers::wait::MAX_ANNOUNCED_WAIT);
         }
         Ok(())
     }

@@ -8,14 +8,14 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::providers::base_url::BaseUrl;
 use crate::providers::error_body::{self, ProviderErrorBody};
 use crate::providers::gate::Cleared;
-use crate::providers::{ModelList, ProviderId, ProviderSpec, WireFormat, auth};
+use crate::providers::{ModelList, ProviderId, ProviderSpec, WireFormat, auth, wait};
 use crate::{ApiKey, Error, Result};
 
 /// The most bytes we read of a successful models list.
@@ -155,7 +155,7 @@ pub fn classify(
     if status == StatusCode::TOO_MANY_REQUESTS {
         // The same reading of the wait as chat's: Retry-After, then the rate-limit reset
         // headers (OpenAI sends only `x-ratelimit-reset-*` on some 429s), then the body.
-        let wait = crate::chat::failure::wait_from(headers, &parsed);
+        let wait = wait::announced(headers, &parsed);
         let wait_text = wait
             .map(|w| format!(" (try again in {} s)", w.as_secs().max(1)))
             .unwrap_or_default();
@@ -202,23 +202,6 @@ fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) ->
         400 => wire == WireFormat::Anthropic && parsed.message_mentions("credit balance"),
         _ => false,
     }
-}
-
-/// `Retry-After` in seconds (the HTTP-date form is rare for APIs and ignored).
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    capped_seconds(value.parse().ok()?)
-}
-
-/// The longest wait an upstream can announce; anything longer (`Retry-After: 1e12`) counts as
-/// this, which is still far beyond what a request sits through, so it ends the retries at once.
-pub const MAX_ANNOUNCED_WAIT: Duration = Duration::from_secs(86_400);
-
-/// A number of seconds an upstream asked us to wait, capped at [`MAX_ANNOUNCED_WAIT`] (infinity
-/// included); `None` for a negative number or NaN.
-pub fn capped_seconds(secs: f64) -> Option<Duration> {
-    (!secs.is_nan() && secs >= 0.0)
-        .then(|| Duration::from_secs_f64(secs.min(MAX_ANNOUNCED_WAIT.as_secs_f64())))
 }
 
 fn parse_models(kind: ModelList, body: &[u8]) -> Option<Vec<String>> {
@@ -284,60 +267,7 @@ fn transport_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use reqwest::header::HeaderValue;
-
-    fn retry_after_of(value: &str) -> Option<Duration> {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).ok()?);
-        retry_after(&headers)
-    }
-
-    #[test]
-    fn retry_after_is_capped_not_ignored() {
-        assert_eq!(retry_after_of("2"), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after_of(" 1.5 "), Some(Duration::from_millis(1500)));
-        assert_eq!(retry_after_of("0"), Some(Duration::ZERO));
-        for huge in [
-            "86401",
-            "1000000000000",
-            "1e300",
-            "inf",
-            "18446744073709551616",
-        ] {
-            assert_eq!(retry_after_of(huge), Some(MAX_ANNOUNCED_WAIT), "{huge}");
-        }
-        // HTTP dates are not read: a date gives no wait, and the backoff applies.
-        for none in ["-1", "NaN", "", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"] {
-            assert_eq!(retry_after_of(none), None, "{none}");
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
-        #[test]
-        fn retry_after_never_panics_and_never_passes_the_cap(
-            value in prop_oneof![
-                "[ -~]{0,40}",
-                any::<u64>().prop_map(|n| n.to_string()),
-                any::<f64>().prop_map(|n| n.to_string()),
-                "[0-9]{1,400}",
-            ]
-        ) {
-            if let Some(wait) = retry_after_of(&value) {
-                prop_assert!(wait <= MAX_ANNOUNCED_WAIT);
-            }
-        }
-
-        #[test]
-        fn whole_seconds_are_honoured_up_to_the_cap(secs in any::<u64>()) {
-            prop_assert_eq!(
-                retry_after_of(&secs.to_string()),
-                Some(Duration::from_secs(secs).min(MAX_ANNOUNCED_WAIT))
-            );
-        }
-    }
 
     fn key() -> ApiKey {
         ApiKey::parse("sk-test-validate-0123456789").expect("valid")
