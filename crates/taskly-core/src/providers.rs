@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod base_url;
+pub mod classify;
 pub mod error_body;
 pub mod gate;
 pub mod validate;

@@ -10,14 +10,12 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::providers::WireFormat;
-use crate::providers::error_body::{self, ProviderErrorBody};
-use crate::providers::wait;
+use crate::providers::classify::{self, Cause, TransportFailure};
 #[cfg(test)]
 use crate::providers::wait::MAX_ANNOUNCED_WAIT;
 use crate::{ApiKey, Error, Upstream};
 
-/// The most bytes read of an error body.
-pub const MAX_ERROR_BODY: usize = 64 * 1024;
+pub use crate::providers::classify::MAX_ERROR_BODY;
 
 /// Sorts a non-2xx answer.
 pub fn classify_status(
@@ -29,18 +27,16 @@ pub fn classify_status(
     presented: Option<&ApiKey>,
     model: &str,
 ) -> Error {
-    let parsed = error_body::parse(wire, body, presented);
-    let detail =
-        sentence(parsed.message_or(status.canonical_reason().unwrap_or("unexpected answer")));
+    let refusal = classify::refusal(wire, status, headers, body, presented);
+    let detail = refusal.detail_or_reason();
     let code = status.as_u16();
+    // The Taskly token is not the user's key: any refusal of it asks for a new sign-in.
     if upstream == Upstream::Taskly && (code == 401 || code == 403) {
         return Error::ProxyTokenRejected { detail };
     }
-    if is_quota(wire, status, &parsed) {
-        return Error::QuotaExhausted { upstream, detail };
-    }
-    match code {
-        401 | 403 => match upstream {
+    match refusal.cause {
+        Cause::QuotaExhausted => Error::QuotaExhausted { upstream, detail },
+        Cause::InvalidKey => match upstream {
             Upstream::Provider(provider) => Error::InvalidKey {
                 provider,
                 status: Some(code),
@@ -48,38 +44,26 @@ pub fn classify_status(
             },
             Upstream::Taskly => Error::ProxyTokenRejected { detail },
         },
-        400 if wire == WireFormat::Gemini && parsed.has_code("api_key_invalid") => match upstream {
-            Upstream::Provider(provider) => Error::InvalidKey {
-                provider,
-                status: Some(code),
-                detail,
-            },
-            Upstream::Taskly => Error::ProxyTokenRejected { detail },
-        },
-        429 => Error::RateLimited {
+        Cause::RateLimited(wait) => Error::RateLimited {
             upstream,
-            retry_after: wait::announced(headers, &parsed),
+            retry_after: wait,
         },
-        404 => Error::ModelNotAvailable {
+        Cause::NotFound if code == 404 => Error::ModelNotAvailable {
             upstream,
             model: model.to_owned(),
             detail,
         },
-        400 if parsed.has_code("model_not_found")
-            || parsed.message_mentions("model") && parsed.message_mentions("not") =>
-        {
-            Error::ModelNotAvailable {
-                upstream,
-                model: model.to_owned(),
-                detail,
-            }
-        }
-        500..=599 => Error::UpstreamOutage {
+        Cause::UnknownModel => Error::ModelNotAvailable {
+            upstream,
+            model: model.to_owned(),
+            detail,
+        },
+        Cause::Outage => Error::UpstreamOutage {
             upstream,
             status: code,
             detail,
         },
-        _ => Error::RequestRefused {
+        Cause::NotFound | Cause::Refused => Error::RequestRefused {
             upstream,
             status: code,
             detail,
@@ -95,46 +79,22 @@ pub fn classify_transport(
     phase: &'static str,
     after: Duration,
 ) -> Error {
-    if err.is_timeout() {
-        return Error::UpstreamTimeout {
+    match classify::transport(err) {
+        TransportFailure::Timeout => Error::UpstreamTimeout {
             upstream,
             phase,
             after,
-        };
-    }
-    let detail = crate::http::innermost(err);
-    if crate::http::is_untrusted_certificate(&detail) {
-        return Error::UntrustedCertificate {
+        },
+        TransportFailure::UntrustedCertificate(detail) => Error::UntrustedCertificate {
             upstream,
             host: host.to_owned(),
-            detail: error_body::scrub(&detail, None),
-        };
-    }
-    Error::NetworkError {
-        upstream,
-        host: host.to_owned(),
-        detail: error_body::scrub(&detail, None),
-    }
-}
-
-fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) -> bool {
-    match status.as_u16() {
-        402 => true,
-        429 => {
-            parsed.has_code("insufficient_quota")
-                || (wire == WireFormat::Gemini && parsed.message_mentions("billing"))
-        }
-        400 => wire == WireFormat::Anthropic && parsed.message_mentions("credit balance"),
-        403 => parsed.message_mentions("quota"),
-        _ => false,
-    }
-}
-
-fn sentence(text: String) -> String {
-    if text.ends_with(['.', '!', '?', '…']) {
-        text
-    } else {
-        format!("{text}.")
+            detail,
+        },
+        TransportFailure::Network(detail) => Error::NetworkError {
+            upstream,
+            host: host.to_owned(),
+            detail,
+        },
     }
 }
 

@@ -4,6 +4,8 @@
 use serde::Serialize;
 
 use crate::chat::upstream;
+use crate::providers::ModelList;
+use crate::providers::classify;
 use crate::routing::{RouteInfo, RouteKind, Router};
 use crate::{Error, ProviderId, Result, Vault};
 
@@ -52,23 +54,12 @@ pub async fn offered(vault: &Vault, router: &Router, provider: ProviderId) -> Re
             detail: "the models list is too large".into(),
         });
     }
-    let json: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|_| Error::BadResponse {
+    let prefix = format!("{}/", provider.as_str());
+    let models = classify::models_list(ModelList::DataIds, &body, |id| id.strip_prefix(&prefix))
+        .ok_or_else(|| Error::BadResponse {
             upstream: endpoint.upstream,
             detail: "the models list is not JSON".into(),
         })?;
-    let prefix = format!("{}/", provider.as_str());
-    let mut models: Vec<String> = json["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["id"].as_str())
-        .filter_map(|id| id.strip_prefix(&prefix))
-        .filter(|id| !id.is_empty() && id.len() <= 200 && id.chars().all(|c| c.is_ascii_graphic()))
-        .map(str::to_owned)
-        .collect();
-    models.sort();
-    models.dedup();
     Ok(ModelsOffer {
         route: decision.info.clone(),
         models,

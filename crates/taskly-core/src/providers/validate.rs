@@ -10,20 +10,15 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::providers::base_url::BaseUrl;
-use crate::providers::error_body::{self, ProviderErrorBody};
+use crate::providers::classify::{self, Cause, MAX_ERROR_BODY, TransportFailure};
 use crate::providers::gate::Cleared;
-use crate::providers::{ModelList, ProviderId, ProviderSpec, WireFormat, auth, wait};
+use crate::providers::{ProviderId, ProviderSpec, auth};
 use crate::{ApiKey, Error, Result};
 
 /// The most bytes we read of a successful models list.
 const MAX_BODY: usize = 8 * 1024 * 1024;
-/// The most bytes we read of an error body.
-const MAX_ERROR_BODY: usize = 64 * 1024;
-/// The most models we remember for one key.
-const MAX_MODELS: usize = 1000;
 
 /// A key's verification state, as stored and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,111 +122,60 @@ pub fn classify(
     if status.is_success() {
         // A 200 that is not a models list is almost always a base URL pointing at something
         // else (a web page, another API): say so, rather than "answered with an error".
-        let models = parse_models(spec.model_list, body).ok_or(Error::EndpointNotFound {
-            provider: spec.id,
-            status: status.as_u16(),
-        })?;
+        let models = classify::models_list(spec.model_list, body, classify::every_id).ok_or(
+            Error::EndpointNotFound {
+                provider: spec.id,
+                status: status.as_u16(),
+            },
+        )?;
         return Ok(ValidationOutcome {
             status: Verification::Verified,
             models,
             note: None,
         });
     }
-    let parsed = error_body::parse(spec.wire, body, Some(key));
+    let refusal = classify::refusal(spec.wire, status, headers, body, Some(key));
     let name = spec.name;
-    if is_quota(spec.wire, status, &parsed) {
-        let billing = spec
-            .billing_page
-            .map(|p| format!(" ({p})"))
-            .unwrap_or_default();
-        return Ok(ValidationOutcome {
-            status: Verification::QuotaExhausted,
-            models: Vec::new(),
-            note: Some(format!(
-                "{name} accepted the key, but the account is out of quota or credit. Check your plan and billing with {name}{billing}."
-            )),
-        });
-    }
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        // The same reading of the wait as chat's: Retry-After, then the rate-limit reset
-        // headers (OpenAI sends only `x-ratelimit-reset-*` on some 429s), then the body.
-        let wait = wait::announced(headers, &parsed);
-        let wait_text = wait
-            .map(|w| format!(" (try again in {} s)", w.as_secs().max(1)))
-            .unwrap_or_default();
-        return Ok(ValidationOutcome {
-            status: Verification::RateLimited,
-            models: Vec::new(),
-            note: Some(format!(
-                "{name} accepted the key but is rate limiting it right now{wait_text}."
-            )),
-        });
-    }
-    let invalid = status == StatusCode::UNAUTHORIZED
-        || status == StatusCode::FORBIDDEN
-        || (spec.wire == WireFormat::Gemini && parsed.has_code("api_key_invalid"));
-    if invalid {
-        return Err(Error::InvalidKey {
+    match refusal.cause {
+        Cause::QuotaExhausted => {
+            let billing = spec
+                .billing_page
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
+            Ok(ValidationOutcome {
+                status: Verification::QuotaExhausted,
+                models: Vec::new(),
+                note: Some(format!(
+                    "{name} accepted the key, but the account is out of quota or credit. Check your plan and billing with {name}{billing}."
+                )),
+            })
+        }
+        Cause::RateLimited(wait) => {
+            let wait_text = wait
+                .map(|w| format!(" (try again in {} s)", w.as_secs().max(1)))
+                .unwrap_or_default();
+            Ok(ValidationOutcome {
+                status: Verification::RateLimited,
+                models: Vec::new(),
+                note: Some(format!(
+                    "{name} accepted the key but is rate limiting it right now{wait_text}."
+                )),
+            })
+        }
+        Cause::InvalidKey => Err(Error::InvalidKey {
             provider: spec.id,
             status: Some(status.as_u16()),
-            detail: sentence(parsed.message_or("the key was not accepted")),
-        });
-    }
-    if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
-        return Err(Error::EndpointNotFound {
+            detail: refusal.detail("the key was not accepted"),
+        }),
+        Cause::NotFound => Err(Error::EndpointNotFound {
             provider: spec.id,
             status: status.as_u16(),
-        });
-    }
-    Err(Error::ProviderError {
-        provider: spec.id,
-        status: status.as_u16(),
-        detail: sentence(
-            parsed.message_or(status.canonical_reason().unwrap_or("unexpected answer")),
-        ),
-    })
-}
-
-fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) -> bool {
-    match status.as_u16() {
-        402 => true, // DeepSeek "Insufficient Balance", OpenRouter out of credits
-        429 => {
-            parsed.has_code("insufficient_quota")
-                || (wire == WireFormat::Gemini && parsed.message_mentions("billing"))
-        }
-        400 => wire == WireFormat::Anthropic && parsed.message_mentions("credit balance"),
-        _ => false,
-    }
-}
-
-fn parse_models(kind: ModelList, body: &[u8]) -> Option<Vec<String>> {
-    if kind == ModelList::None {
-        return Some(Vec::new());
-    }
-    let json: Value = serde_json::from_slice(body).ok()?;
-    let (list, field) = match kind {
-        ModelList::DataIds => (json.get("data")?.as_array()?, "id"),
-        ModelList::GeminiModels => (json.get("models")?.as_array()?, "name"),
-        ModelList::None => return Some(Vec::new()),
-    };
-    let mut models: Vec<String> = list
-        .iter()
-        .filter_map(|m| m.get(field)?.as_str())
-        .map(|id| id.strip_prefix("models/").unwrap_or(id))
-        .filter(|id| !id.is_empty() && id.len() <= 200 && id.chars().all(|c| c.is_ascii_graphic()))
-        .map(str::to_owned)
-        .collect();
-    models.sort();
-    models.dedup();
-    models.truncate(MAX_MODELS);
-    Some(models)
-}
-
-fn sentence(text: String) -> String {
-    if text.ends_with(['.', '!', '?', '…']) {
-        text
-    } else {
-        format!("{text}.")
+        }),
+        Cause::UnknownModel | Cause::Outage | Cause::Refused => Err(Error::ProviderError {
+            provider: spec.id,
+            status: status.as_u16(),
+            detail: refusal.detail_or_reason(),
+        }),
     }
 }
 
@@ -241,26 +185,21 @@ fn transport_error(
     timeout: Duration,
     err: &reqwest::Error,
 ) -> Error {
-    if err.is_timeout() {
-        return Error::ProviderTimeout {
+    match classify::transport(err) {
+        TransportFailure::Timeout => Error::ProviderTimeout {
             provider,
             after: timeout,
-        };
-    }
-    // reqwest's Display names the URL, which holds no secret (keys never go in URLs); the
-    // source chain says what failed (refused, DNS, TLS).
-    let detail = crate::http::innermost(err);
-    if crate::http::is_untrusted_certificate(&detail) {
-        return Error::UntrustedCertificate {
+        },
+        TransportFailure::UntrustedCertificate(detail) => Error::UntrustedCertificate {
             upstream: crate::Upstream::Provider(provider),
             host: base.host(),
-            detail: error_body::scrub(&detail, None),
-        };
-    }
-    Error::ProviderUnreachable {
-        provider,
-        host: base.host(),
-        detail: error_body::scrub(&detail, None),
+            detail,
+        },
+        TransportFailure::Network(detail) => Error::ProviderUnreachable {
+            provider,
+            host: base.host(),
+            detail,
+        },
     }
 }
 
