@@ -125,7 +125,7 @@ if [ -f ui/package-lock.json ]; then
   hash="$(sha256sum ui/package-lock.json | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
     echo "setup: installing the UI's npm packages"
-    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    (cd ui && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
     echo "$hash" > "$stamp"
   fi
 fi
