@@ -118,16 +118,7 @@ pub struct FullAnswer {
     pub finish_reason: Option<String>,
 }
 
-/// The default model per provider when the user names none.
+/// The default model per provider when the user names none (a registry fact).
 pub fn default_model(provider: ProviderId) -> &'static str {
-    match provider {
-        ProviderId::Openai | ProviderId::AzureOpenai | ProviderId::Custom => "gpt-4o-mini",
-        ProviderId::Anthropic => "claude-sonnet-4-5",
-        ProviderId::Gemini => "gemini-2.5-flash",
-        ProviderId::Mistral => "mistral-small-latest",
-        ProviderId::Groq => "llama-3.3-70b-versatile",
-        ProviderId::Openrouter => "openai/gpt-4o-mini",
-        ProviderId::Deepseek => "deepseek-chat",
-        ProviderId::Xai => "grok-3-mini",
-    }
+    provider.spec().default_model
 }

@@ -116,6 +116,12 @@ pub struct ProviderSpec {
     pub billing_page: Option<&'static str>,
     /// The suffix of `TASKLY_<SUFFIX>_BASE_URL`.
     pub env_name: &'static str,
+    /// The model a chat uses when the user names none.
+    pub default_model: &'static str,
+    /// Whether `max_tokens` must be sent as OpenAI's newer `max_completion_tokens`.
+    #[serde(skip)]
+    #[cfg_attr(test, ts(skip))]
+    pub max_completion_tokens: bool,
 }
 
 const ANTHROPIC_VERSION: (&str, &str) = ("anthropic-version", "2023-06-01");
@@ -134,6 +140,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://platform.openai.com/api-keys"),
         billing_page: Some("https://platform.openai.com/settings/organization/billing/overview"),
         env_name: "OPENAI",
+        default_model: "gpt-4o-mini",
+        max_completion_tokens: true,
     },
     ProviderSpec {
         id: ProviderId::Anthropic,
@@ -151,6 +159,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://console.anthropic.com/settings/keys"),
         billing_page: Some("https://console.anthropic.com/settings/billing"),
         env_name: "ANTHROPIC",
+        default_model: "claude-sonnet-4-5",
+        max_completion_tokens: false,
     },
     ProviderSpec {
         id: ProviderId::Gemini,
@@ -168,6 +178,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://aistudio.google.com/app/apikey"),
         billing_page: Some("https://aistudio.google.com/usage"),
         env_name: "GEMINI",
+        default_model: "gemini-2.5-flash",
+        max_completion_tokens: false,
     },
     ProviderSpec {
         id: ProviderId::Mistral,
@@ -182,6 +194,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://console.mistral.ai/api-keys"),
         billing_page: Some("https://console.mistral.ai/billing"),
         env_name: "MISTRAL",
+        default_model: "mistral-small-latest",
+        max_completion_tokens: false,
     },
     ProviderSpec {
         id: ProviderId::Groq,
@@ -196,6 +210,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://console.groq.com/keys"),
         billing_page: Some("https://console.groq.com/settings/billing"),
         env_name: "GROQ",
+        default_model: "llama-3.3-70b-versatile",
+        max_completion_tokens: false,
     },
     ProviderSpec {
         id: ProviderId::Openrouter,
@@ -211,6 +227,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://openrouter.ai/settings/keys"),
         billing_page: Some("https://openrouter.ai/settings/credits"),
         env_name: "OPENROUTER",
+        default_model: "openai/gpt-4o-mini",
+        max_completion_tokens: false,
     },
     ProviderSpec {
         id: ProviderId::Deepseek,
@@ -225,6 +243,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://platform.deepseek.com/api_keys"),
         billing_page: Some("https://platform.deepseek.com/top_up"),
         env_name: "DEEPSEEK",
+        default_model: "deepseek-chat",
+        max_completion_tokens: false,
     },
     ProviderSpec {
         id: ProviderId::Xai,
@@ -239,6 +259,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: Some("https://console.x.ai/team/default/api-keys"),
         billing_page: Some("https://console.x.ai/team/default/billing"),
         env_name: "XAI",
+        default_model: "grok-3-mini",
+        max_completion_tokens: false,
     },
     ProviderSpec {
         id: ProviderId::AzureOpenai,
@@ -260,6 +282,8 @@ static REGISTRY: [ProviderSpec; 10] = [
             "https://portal.azure.com/#view/Microsoft_Azure_CostManagement/Menu/~/overview",
         ),
         env_name: "AZURE_OPENAI",
+        default_model: "gpt-4o-mini",
+        max_completion_tokens: true,
     },
     ProviderSpec {
         id: ProviderId::Custom,
@@ -274,6 +298,8 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_page: None,
         billing_page: None,
         env_name: "CUSTOM",
+        default_model: "gpt-4o-mini",
+        max_completion_tokens: false,
     },
 ];
 

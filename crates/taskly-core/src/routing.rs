@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::chat::upstream::Endpoint;
 use crate::providers::base_url::BaseUrl;
 use crate::providers::gate::{self, Destination};
 use crate::providers::{ProviderId, WireFormat, auth};
@@ -62,6 +63,27 @@ impl RouteInfo {
             RouteKind::Taskly => "Taskly".to_owned(),
         }
     }
+}
+
+/// Where a request goes and how it authenticates.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Who answers.
+    pub upstream: Upstream,
+    /// Its dialect.
+    pub wire: WireFormat,
+    /// Its base URL (checked by `BaseUrl`).
+    pub base: BaseUrl,
+    /// Auth headers, values marked sensitive.
+    pub headers: HeaderMap,
+    /// The secret sent (the user's key or the Taskly token), to scrub from error bodies.
+    pub presented: Arc<ApiKey>,
+    /// The pooled client for this base URL.
+    pub client: reqwest::Client,
+    /// How long to wait for the answer's headers.
+    pub first_byte: Duration,
+    /// Whether `max_tokens` must be sent as OpenAI's newer `max_completion_tokens`.
+    pub max_completion_tokens: bool,
 }
 
 /// A decision: what to tell the user, and where to send the request.
@@ -251,7 +273,7 @@ impl Router {
             base: cleared.base().clone(),
             presented: secret,
             first_byte: self.vault.config().chat.first_byte_timeout,
-            max_completion_tokens: matches!(provider, ProviderId::Openai | ProviderId::AzureOpenai),
+            max_completion_tokens: spec.max_completion_tokens,
         };
         let info = RouteInfo {
             kind: RouteKind::Personal,

@@ -66,7 +66,11 @@ billing_page: string | null,
 /**
  * The suffix of `TASKLY_<SUFFIX>_BASE_URL`.
  */
-env_name: string, };
+env_name: string, 
+/**
+ * The model a chat uses when the user names none.
+ */
+default_model: string, };
 
 export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed";
 

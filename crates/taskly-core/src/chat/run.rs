@@ -15,9 +15,10 @@ use futures::{Stream, StreamExt};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::chat::upstream::{self, Endpoint};
+use crate::chat::upstream;
 use crate::chat::{ChatRequest, Decoded, TokenUsage, default_model};
 use crate::providers::error_body;
+use crate::routing::Endpoint;
 use crate::routing::{Decision, RouteInfo, RouteKind, Router};
 use crate::{Error, ErrorPayload, Result, Upstream, Vault};
 

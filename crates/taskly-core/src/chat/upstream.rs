@@ -26,29 +26,8 @@ use crate::chat::failure::{MAX_ERROR_BODY, classify_status, classify_transport};
 use crate::chat::sse::{SseDecoder, SseLimits};
 use crate::chat::{ChatRequest, Decoded, FullAnswer, Role, anthropic, gemini, openai};
 use crate::providers::WireFormat;
-use crate::providers::base_url::BaseUrl;
+use crate::routing::Endpoint;
 use crate::{ApiKey, Error, Result, Upstream};
-
-/// Where a request goes and how it authenticates.
-#[derive(Debug, Clone)]
-pub struct Endpoint {
-    /// Who answers.
-    pub upstream: Upstream,
-    /// Its dialect.
-    pub wire: WireFormat,
-    /// Its base URL (checked by `BaseUrl`).
-    pub base: BaseUrl,
-    /// Auth headers, values marked sensitive.
-    pub headers: HeaderMap,
-    /// The secret sent (the user's key or the Taskly token), to scrub from error bodies.
-    pub presented: Arc<ApiKey>,
-    /// The pooled client for this base URL.
-    pub client: reqwest::Client,
-    /// How long to wait for the answer's headers.
-    pub first_byte: Duration,
-    /// Whether `max_tokens` must be sent as OpenAI's newer `max_completion_tokens`.
-    pub max_completion_tokens: bool,
-}
 
 /// The answer as it arrives.
 pub type DecodedStream = BoxStream<'static, Result<Decoded>>;
