@@ -6,43 +6,13 @@
 import type { ErrorPayload, KeySaved } from '../../bindings/core';
 import { CheckIcon, InfoIcon, WarningIcon } from '../Icons';
 import { ExternalLink } from '../ExternalLink';
+import { errorHeadline } from '../../lib/errorText';
 
 export type SaveState =
   | { kind: 'idle' }
   | { kind: 'saving'; verify: boolean }
   | { kind: 'saved'; saved: KeySaved }
   | { kind: 'error'; error: ErrorPayload };
-
-export function errorTitle(error: ErrorPayload, providerName: string): string {
-  switch (error.code) {
-    case 'invalid_key':
-      return `${providerName} refused this key`;
-    case 'invalid_key_input':
-      return 'This key cannot be used as it is';
-    case 'provider_unreachable':
-    case 'provider_timeout':
-      return `Couldn't reach ${providerName}`;
-    case 'provider_error':
-      return `${providerName} had a problem checking the key`;
-    case 'untrusted_certificate':
-      return `${providerName}'s certificate is not trusted`;
-    case 'endpoint_not_found':
-    case 'invalid_base_url':
-    case 'base_url_required':
-      return 'Check the base URL';
-    case 'unsafe_route':
-      return 'Refused: that address is Taskly’s, and your key never goes to Taskly';
-    case 'key_origin_changed':
-      return "This key's address changed outside Taskly";
-    case 'credential_store_unavailable':
-    case 'credential_store_locked':
-    case 'credential_store_timeout':
-    case 'credential_store_failed':
-      return "The key couldn't be stored";
-    default:
-      return 'The key was not saved';
-  }
-}
 
 /** The "saved" message for a result, used by the form and by toasts. */
 export function savedSummary(saved: KeySaved): { title: string; tone: 'ok' | 'warn' } {
@@ -124,7 +94,7 @@ export function SaveOutcome({ state, providerName, providerBillingPage, onRetry,
     <div className="outcome outcome-bad" data-testid="save-error">
       <p className="outcome-title">
         <WarningIcon size={16} />
-        <span>{errorTitle(error, providerName)}</span>
+        <span>{errorHeadline(error, providerName, 'save')}</span>
       </p>
       <p>{error.message}</p>
       {error.code === 'invalid_key' ? <p>The key is still in the field so you can correct it.</p> : null}

@@ -7,6 +7,7 @@ import { useNav } from '../../state/nav';
 import type { Turn } from '../../state/chat';
 import { ExternalLink } from '../ExternalLink';
 import { docsUrl } from '../../lib/docs';
+import { errorHeadline } from '../../lib/errorText';
 import { KeyIcon, RefreshIcon, SparkIcon, WarningIcon } from '../Icons';
 import { Markdown } from './lazyMarkdown';
 import { useCountdown } from './useCountdown';
@@ -21,47 +22,6 @@ export function RouteBadge({ route, testId }: { route: RouteInfo; testId?: strin
       <span>{label}</span>
     </span>
   );
-}
-
-export function errorHeadline(error: ErrorPayload, provider: string): string {
-  switch (error.code) {
-    case 'rate_limited':
-      return 'Rate limited';
-    case 'quota_exhausted':
-      return 'Out of quota or credit';
-    case 'invalid_key':
-      return `${provider} refused your key`;
-    case 'credential_missing':
-      return 'Your key is missing from the credential store';
-    case 'stream_cut':
-      return 'The answer was cut off';
-    case 'upstream_outage':
-      return error.via_taskly ? 'Taskly is having trouble' : `${provider} is having trouble`;
-    case 'network_error':
-      return 'Could not connect';
-    case 'untrusted_certificate':
-      return 'Certificate not trusted';
-    case 'upstream_timeout':
-      return 'No answer in time';
-    case 'model_not_available':
-      return 'Model not available';
-    case 'proxy_token_rejected':
-    case 'proxy_token_missing':
-      return 'Taskly sign-in needed';
-    case 'budget_exceeded':
-      return 'Budget used up';
-    case 'unsafe_route':
-      return 'Refused: your key would have gone to Taskly';
-    case 'key_origin_changed':
-      return "Your key's address changed outside Taskly";
-    case 'credential_store_unavailable':
-    case 'credential_store_locked':
-    case 'credential_store_timeout':
-    case 'credential_store_failed':
-      return 'Credential store problem';
-    default:
-      return 'The request failed';
-  }
 }
 
 interface TurnProps {
@@ -263,7 +223,7 @@ function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickM
     >
       <p className="error-title">
         <WarningIcon size={16} />
-        {errorHeadline(error, name)}
+        {errorHeadline(error, name, 'chat')}
         {error.via_taskly ? <span className="muted"> (from Taskly)</span> : null}
       </p>
       <p className="error-message">{error.message}</p>
