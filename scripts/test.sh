@@ -42,7 +42,7 @@ step_done() {
   timings+=("$(printf '%8s  %s' "$(duration $((SECONDS - step_started)))" "$step_name")")
   step_name=""
 }
-step() { step_done; step_name="$*"; step_started=$SECONDS; echo; echo "== $*"; }
+step() { step_done; step_name="$*"; step_started=$SECONDS; echo; echo "== $*   [$(date -u +%H:%M:%S)]"; }
 
 # shellcheck source=scripts/lib-leaks.sh
 source scripts/lib-leaks.sh
