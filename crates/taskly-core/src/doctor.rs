@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
+use crate::db::SCHEMA_VERSION;
 use crate::vault::credentials::{SERVICE, StoreKind};
-use crate::vault::db::SCHEMA_VERSION;
 use crate::vault::entry_name;
 use crate::{ApiKey, Error, ErrorPayload, Vault};
 

@@ -9,11 +9,13 @@
 pub mod account;
 pub mod chat;
 pub mod config;
+pub mod db;
 pub mod doctor;
 pub mod error;
 pub mod http;
 pub mod logging;
 pub mod mask;
+mod private_files;
 pub mod providers;
 pub mod routing;
 pub mod secret;

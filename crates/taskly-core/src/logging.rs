@@ -10,6 +10,8 @@
 //!   at `info`: below that they may log IPC payloads, and one of those carries the key being
 //!   added.
 
+pub mod file;
+
 use tracing::{Level, Metadata};
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
@@ -18,7 +20,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::vault::log_file::PrivateLogFile;
+use file::PrivateLogFile;
 
 /// Keeps the file writer flushing until the process ends.
 pub type Guard = Option<tracing_appender::non_blocking::WorkerGuard>;

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::vault::db::Db;
+use crate::db::Db;
 use crate::{Error, Result};
 
 /// A setting Taskly knows.

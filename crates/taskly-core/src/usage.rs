@@ -12,7 +12,7 @@ use rusqlite::{Connection, Row, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::vault::db::Db;
+use crate::db::Db;
 use crate::{Error, ProviderId, Result};
 
 /// The `key_id` stored for requests that went through Taskly rather than a personal key.

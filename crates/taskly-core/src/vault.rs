@@ -9,9 +9,7 @@
 //! `recovery` finishes or rolls back whatever a dead process left (see there).
 
 pub mod credentials;
-pub mod db;
 pub mod faults;
-pub mod log_file;
 pub mod recovery;
 
 use std::sync::Arc;
@@ -20,6 +18,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
 use tokio::sync::OnceCell;
 
+use crate::db::Db;
 use crate::mask::mask;
 use crate::providers::base_url::BaseUrl;
 use crate::providers::gate::{self, Cleared, Destination};
@@ -27,7 +26,6 @@ use crate::providers::validate::{ValidationOutcome, Verification, validate_key};
 use crate::time_fmt::{now_unix, rfc3339};
 use crate::{AccountId, ApiKey, Config, Error, ProviderId, Result};
 use credentials::{CredentialStore, Credentials, StoreKind};
-use db::Db;
 
 /// The longest label, in characters.
 pub const MAX_LABEL_CHARS: usize = 80;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Totals, day_of, month_start_of, rows_in};
-use crate::vault::db::Db;
+use crate::db::Db;
 use crate::{Error, Result};
 
 /// The `period` of a daily limit.

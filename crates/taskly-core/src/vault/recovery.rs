@@ -11,9 +11,9 @@ use std::time::Duration;
 use rusqlite::params;
 
 use crate::Result;
+use crate::db::Db;
 use crate::time_fmt::now_unix;
 use crate::vault::credentials::Credentials;
-use crate::vault::db::Db;
 
 /// Age after which an unfinished change is stale even if its process cannot be checked.
 pub const STALE_AFTER: Duration = Duration::from_secs(300);

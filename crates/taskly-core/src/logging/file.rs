@@ -23,9 +23,9 @@ pub struct PrivateLogFile {
 }
 
 impl PrivateLogFile {
-    /// Creates `dir` privately (see `db::create_private_dir`) and opens today's file.
+    /// Creates `dir` privately (see `private_files::create_private_dir`) and opens today's file.
     pub fn new(dir: &Path, prefix: &str, keep: usize) -> Result<Self> {
-        super::db::create_private_dir(dir)?;
+        crate::private_files::create_private_dir(dir)?;
         let mut log = Self {
             dir: dir.to_path_buf(),
             prefix: prefix.to_owned(),
