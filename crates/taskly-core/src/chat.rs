@@ -24,6 +24,7 @@ use crate::ProviderId;
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Role {
     /// Instructions for the model.
     System,
@@ -35,6 +36,7 @@ pub enum Role {
 
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Message {
     /// Who wrote it.
     pub role: Role,
@@ -44,6 +46,7 @@ pub struct Message {
 
 /// A chat request, before routing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ChatRequest {
     /// The provider whose model answers (through the user's key or Taskly).
     pub provider: ProviderId,
@@ -53,6 +56,43 @@ pub struct ChatRequest {
     pub messages: Vec<Message>,
     /// An upper bound on the answer's length in tokens.
     pub max_tokens: Option<u32>,
+}
+
+/// The most messages one request may carry.
+pub const MAX_MESSAGES: usize = 500;
+/// The most bytes of text one request may carry.
+pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
+/// The longest model name.
+pub const MAX_MODEL_CHARS: usize = 200;
+
+impl ChatRequest {
+    /// Refuses, before anything is routed or sent, a request no upstream should get: no
+    /// question, a conversation too long or too large, a model name that is not one. Both front
+    /// ends get the same typed error (`invalid_chat_request`); `ChatService::start` runs it.
+    pub fn check(&self) -> crate::Result<()> {
+        let refuse = |reason: &str| {
+            Err(crate::Error::InvalidChatRequest {
+                reason: reason.to_owned(),
+            })
+        };
+        if self.messages.is_empty() {
+            return refuse("there is no question");
+        }
+        if self.messages.len() > MAX_MESSAGES {
+            return refuse("the conversation is too long; clear it and ask again");
+        }
+        if self.messages.iter().map(|m| m.content.len()).sum::<usize>() > MAX_TEXT_BYTES {
+            return refuse("the conversation is too large; clear it and ask again");
+        }
+        if self
+            .model
+            .as_ref()
+            .is_some_and(|m| m.chars().count() > MAX_MODEL_CHARS || m.chars().any(char::is_control))
+        {
+            return refuse("the model name is not valid");
+        }
+        Ok(())
+    }
 }
 
 /// Tokens counted by the upstream.
@@ -121,4 +161,46 @@ pub struct FullAnswer {
 /// The default model per provider when the user names none (a registry fact).
 pub fn default_model(provider: ProviderId) -> &'static str {
     provider.spec().default_model
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    fn ask(messages: Vec<Message>, model: Option<&str>) -> ChatRequest {
+        ChatRequest {
+            provider: ProviderId::Openai,
+            model: model.map(str::to_owned),
+            messages,
+            max_tokens: None,
+        }
+    }
+
+    fn user(text: &str) -> Message {
+        Message {
+            role: Role::User,
+            content: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_request_is_checked_before_anything_is_sent() {
+        assert!(ask(vec![user("hi")], None).check().is_ok());
+        assert!(ask(vec![user("hi")], Some("gpt-4o")).check().is_ok());
+        let big = "x".repeat(MAX_TEXT_BYTES + 1);
+        for (request, why) in [
+            (ask(Vec::new(), None), "no question"),
+            (ask(vec![user("hi"); MAX_MESSAGES + 1], None), "too long"),
+            (ask(vec![user(&big)], None), "too large"),
+            (
+                ask(vec![user("hi")], Some(&"m".repeat(MAX_MODEL_CHARS + 1))),
+                "not valid",
+            ),
+            (ask(vec![user("hi")], Some("gpt\n4o")), "not valid"),
+        ] {
+            let err = request.check().expect_err(why);
+            assert_eq!(err.code(), crate::ErrorCode::InvalidChatRequest, "{why}");
+            assert!(err.to_string().contains(why), "{err}");
+        }
+    }
 }

@@ -340,6 +340,12 @@ pub enum Error {
         /// The origin its base URL has now.
         now: String,
     },
+    /// A chat request that no upstream should get (no question, too long, a bad model name).
+    #[error("This question cannot be sent: {reason}.")]
+    InvalidChatRequest {
+        /// What is wrong.
+        reason: String,
+    },
     /// A hard budget for this key is used up.
     #[error("The {period} budget of {limit} for key {key_id} is used up (spent about {spent}). Raise it with `taskly keys budget {key_id}`, or wait for the next {period_unit}.", limit = usd(*.limit_usd), spent = usd(*.spent_usd), period_unit = if *.period == "daily" { "day" } else { "month" })]
     BudgetExceeded {
@@ -422,6 +428,7 @@ pub enum ErrorCode {
     Cancelled,
     Internal,
     KeyOriginChanged,
+    InvalidChatRequest,
 }
 
 /// What the UI or CLI should offer next.
@@ -519,6 +526,7 @@ impl Error {
             Error::ProxyTokenMissing => C::ProxyTokenMissing,
             Error::UnsafeRoute { .. } => C::UnsafeRoute,
             Error::KeyOriginChanged { .. } => C::KeyOriginChanged,
+            Error::InvalidChatRequest { .. } => C::InvalidChatRequest,
             Error::BudgetExceeded { .. } => C::BudgetExceeded,
             Error::Cancelled => C::Cancelled,
             Error::Internal(_) => C::Internal,
@@ -530,6 +538,7 @@ impl Error {
         use ErrorAction as A;
         match self {
             Error::KeyInput(_)
+            | Error::InvalidChatRequest { .. }
             | Error::UnknownProvider { .. }
             | Error::InvalidLabel { .. }
             | Error::InvalidAccount { .. }

@@ -72,7 +72,7 @@ env_name: string,
  */
 default_model: string, };
 
-export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed";
+export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed" | "invalid_chat_request";
 
 export type ErrorAction = "fix_input" | "setup_credential_store" | "unlock_credential_store" | "retry" | "retry_or_save_without_checking" | "update_key" | "re_enter_key" | "check_base_url" | "list_keys" | "update_app" | "check_data_dir" | "report_bug" | "wait_and_retry" | "check_billing" | "pick_model" | "sign_in" | "raise_budget" | "check_certificates" | "none";
 
@@ -226,6 +226,36 @@ input_tokens: number,
  */
 output_tokens: number, };
 
+export type Role = "system" | "user" | "assistant";
+
+export type Message = { 
+/**
+ * Who wrote it.
+ */
+role: Role, 
+/**
+ * What it says.
+ */
+content: string, };
+
+export type ChatRequest = { 
+/**
+ * The provider whose model answers (through the user's key or Taskly).
+ */
+provider: ProviderId, 
+/**
+ * The model; `None` picks the provider's default.
+ */
+model: string | null, 
+/**
+ * The conversation so far, oldest first; the last one is the user's question.
+ */
+messages: Array<Message>, 
+/**
+ * An upper bound on the answer's length in tokens.
+ */
+max_tokens: number | null, };
+
 export type ChatEvent = { "type": "started", 
 /**
  * Personal key or Taskly.
@@ -278,7 +308,11 @@ finish_reason: string | null,
 /**
  * Things to know (e.g. a soft budget passed).
  */
-warnings: Array<string>, };
+warnings: Array<string>, } | { "type": "failed", 
+/**
+ * What went wrong.
+ */
+error: ErrorPayload, };
 
 export type UsageRow = { 
 /**

@@ -2,17 +2,18 @@
  * The IPC contract between this UI and the Tauri shell, and its implementation over `invoke`.
  *
  * Every command the UI uses is listed in {@link TasklyApi}; the Rust side implements exactly these
- * names and argument shapes. Errors reject with an {@link ErrorPayload} (see `toErrorPayload`).
+ * names and argument shapes. Errors reject with an `ErrorPayload` (see `toErrorPayload`).
  * The plaintext key travels one way only: into `add_key` and `replace_key_secret`. Nothing here
  * ever returns a secret.
  */
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
   ChatEvent,
-  ErrorPayload,
+  ChatRequest,
+  Message,
+  Role,
   KeyInfo,
   KeySaved,
-  ProviderId,
   ProviderSpec,
   UsageRow,
 } from '../bindings/core';
@@ -22,23 +23,13 @@ import { toErrorPayload } from './errors';
 // The shapes of the shell's own IPC types, generated from src-tauri (`forms.rs`).
 export type { AppInfo, KeyChange, NewKeyForm as AddKeyForm, Settings as AppSettings } from '../bindings/commands';
 
-export type ChatRole = 'system' | 'user' | 'assistant';
-
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
-}
-
-/** `chat_start`'s request; field names follow the core's `ChatRequest`. */
-export interface ChatStartRequest {
-  provider: ProviderId;
-  model: string | null;
-  messages: ChatMessage[];
-  max_tokens: number | null;
-}
-
-/** What arrives on the chat channel: the core's events, then at most one `failed`. */
-export type ChatStreamEvent = ChatEvent | { type: 'failed'; error: ErrorPayload };
+// The chat request and its events, generated from the core (`chat.rs`, `chat/run.rs`).
+export type ChatRole = Role;
+export type ChatMessage = Message;
+/** `chat_start`'s request: the core's `ChatRequest`. */
+export type ChatStartRequest = ChatRequest;
+/** What arrives on the chat channel: the core's events, the last of them `failed` if it failed. */
+export type ChatStreamEvent = ChatEvent;
 
 /** The commands the UI calls. `createTauriApi` talks to Rust; `mock.ts` stands in for it. */
 export interface TasklyApi {

@@ -48,6 +48,7 @@ const EXPECTED: Record<ErrorCode, [string, string]> = {
   cancelled: ['The key was not saved', 'The request failed'],
   internal: ['The key was not saved', 'The request failed'],
   key_origin_changed: ["This key's address changed outside Taskly", "Your key's address changed outside Taskly"],
+  invalid_chat_request: ['The key was not saved', 'This question cannot be sent'],
 };
 
 describe('errorHeadline', () => {

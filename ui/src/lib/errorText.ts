@@ -78,6 +78,7 @@ const HEADLINES: Record<ErrorCode, Headlines> = {
     save: "This key's address changed outside Taskly",
     chat: "Your key's address changed outside Taskly",
   },
+  invalid_chat_request: { save: KEY_NOT_SAVED, chat: 'This question cannot be sent' },
   internal: FALLBACK,
 };
 

@@ -127,6 +127,9 @@ async fn ask(vault: Vault, args: ChatArgs, json: bool) -> Result<ExitCode, Error
                     );
                 }
             }
+            // The core's stream ends a failed request with its `Err`, handled above; `Failed`
+            // is what a front end forwarding one event channel (the app) makes of it.
+            ChatEvent::Failed { .. } => {}
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -68,6 +68,21 @@ pub enum ChatEvent {
         /// Things to know (e.g. a soft budget passed).
         warnings: Vec<String>,
     },
+    /// The request failed; nothing follows. The core's stream yields this as its `Err`; front
+    /// ends that forward events over one channel (the app) send it as this event.
+    Failed {
+        /// What went wrong.
+        error: ErrorPayload,
+    },
+}
+
+impl ChatEvent {
+    /// One stream item as the event a front end forwards: `Err` becomes [`ChatEvent::Failed`].
+    pub fn from_item(item: Result<ChatEvent>) -> ChatEvent {
+        item.unwrap_or_else(|err| ChatEvent::Failed {
+            error: err.payload(),
+        })
+    }
 }
 
 /// Runs chat requests for one account.
@@ -133,6 +148,7 @@ impl ChatService {
     }
 
     async fn run(&self, request: ChatRequest, tx: &mpsc::Sender<Result<ChatEvent>>) -> Result<()> {
+        request.check()?;
         let model = request
             .model
             .clone()
