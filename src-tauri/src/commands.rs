@@ -4,4 +4,6 @@ pub mod app;
 pub mod args;
 pub mod chat;
 pub mod keys;
+pub mod settings;
 pub mod updates;
+pub mod usage;

@@ -8,14 +8,14 @@
 //! has no Tauri types). Install is only ever reachable with bytes whose signature verified.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use taskly_core::providers::base_url::is_loopback_url;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Update, UpdaterExt};
-use url::{Host, Url};
+use url::Url;
 
 /// `off` switches every update check off (tests, the demo, managed machines).
 pub const CHECK_ENV: &str = "TASKLY_UPDATE_CHECK";
@@ -76,7 +76,7 @@ impl Policy {
                 endpoint: url,
                 loopback_http: false,
             },
-            "http" if is_loopback(&url) => Policy::Override {
+            "http" if is_loopback_url(&url) => Policy::Override {
                 endpoint: url,
                 loopback_http: true,
             },
@@ -116,15 +116,6 @@ impl Policy {
                 );
             }
         }
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
     }
 }
 

@@ -1,56 +1,15 @@
-//! Settings, usage, facts about the app, and opening links in the system browser.
+//! Facts about the app (version, credential store, demo mode) and opening links in the system
+//! browser.
 
-use taskly_core::usage::{self, UsageRow};
-use taskly_core::{Error, ErrorPayload, doctor, settings};
+use taskly_core::{Error, ErrorPayload, doctor};
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::args::{Arg, MAX_URL_BYTES};
-use crate::forms::{AppInfo, Settings};
+use crate::forms::AppInfo;
 use crate::state::AppState;
 
 type Answer<T> = Result<T, ErrorPayload>;
-
-#[tauri::command]
-pub async fn get_settings(state: State<'_, AppState>) -> Answer<Settings> {
-    let services = state.services()?;
-    let on = settings::fallback_to_taskly(services.vault.db(), services.vault.account().as_str())
-        .await
-        .map_err(|e| e.payload())?;
-    Ok(Settings {
-        fallback_to_taskly: on,
-    })
-}
-
-#[tauri::command]
-pub async fn set_fallback_to_taskly(
-    state: State<'_, AppState>,
-    enabled: Arg<bool>,
-) -> Answer<Settings> {
-    let enabled = enabled.take()?;
-    let services = state.services()?;
-    let account = services.vault.account().as_str().to_owned();
-    settings::set_fallback_to_taskly(services.vault.db(), &account, enabled)
-        .await
-        .map_err(|e| e.payload())?;
-    Ok(Settings {
-        fallback_to_taskly: enabled,
-    })
-}
-
-#[tauri::command]
-pub async fn usage_report(state: State<'_, AppState>, days: Arg<u32>) -> Answer<Vec<UsageRow>> {
-    let days = days.take()?;
-    let services = state.services()?;
-    let since = usage::days_ago(days.clamp(1, 366) - 1);
-    usage::report(
-        services.vault.db(),
-        services.vault.account().as_str(),
-        &since,
-    )
-    .await
-    .map_err(|e| e.payload())
-}
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Answer<AppInfo> {

@@ -57,6 +57,14 @@ impl CanonicalHost {
     }
 }
 
+/// Whether `url`'s host is this machine, by the same rule as a base URL's (any loopback
+/// address, IPv4-mapped included, or `localhost`, trailing dots ignored). For other URLs that
+/// may use plain http only to this machine, such as a test update endpoint.
+pub fn is_loopback_url(url: &Url) -> bool {
+    url.host()
+        .is_some_and(|h| CanonicalHost::of(&h).is_loopback())
+}
+
 /// The Taskly domain: a personal key is never sent to it or below it.
 pub const TASKLY_DOMAIN: &str = "taskly.chat";
 
@@ -343,6 +351,25 @@ mod tests {
                 .is_loopback()
         );
         assert!(BaseUrl::parse("http://[::ffff:10.0.0.5]:8080").is_err());
+    }
+
+    #[test]
+    fn any_url_is_loopback_by_the_same_rule() {
+        for yes in [
+            "http://127.0.0.1:9/x",
+            "http://localhost./x",
+            "http://[::ffff:127.0.0.1]/x",
+            "http://127.1/x",
+        ] {
+            assert!(is_loopback_url(&Url::parse(yes).expect(yes)), "{yes}");
+        }
+        for no in [
+            "http://10.0.0.5/x",
+            "http://localhost.evil.example/x",
+            "file:///etc/passwd",
+        ] {
+            assert!(!is_loopback_url(&Url::parse(no).expect(no)), "{no}");
+        }
     }
 
     #[test]
