@@ -45,6 +45,9 @@ pub fn print_error(err: &Error, as_json: bool) {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         eprintln!("error[{code}]: {}", payload.message);
+        if let Some(hint) = hint(err) {
+            eprintln!("  try: {hint}");
+        }
         if let Some(link) = payload.link {
             eprintln!("  see: {link}");
         }
@@ -53,6 +56,33 @@ pub fn print_error(err: &Error, as_json: bool) {
 
 /// Exit codes by kind of failure: 2 input, 3 credential store, 4 provider or Taskly, 5 not found,
 /// 130 cancelled, 1 other.
+/// The `taskly` command that does what the error asks, chosen by its action (and the key it
+/// names): the core's messages say what to do in words that fit the app too, the command is the
+/// CLI's own.
+pub fn hint(err: &Error) -> Option<String> {
+    use taskly_core::ErrorAction as A;
+    Some(match (err, err.action()) {
+        (Error::UnknownProvider { .. }, _) => "taskly providers (the supported providers)".into(),
+        (Error::KeyNotFound { .. }, _) => "taskly keys list (your keys and their ids)".into(),
+        (Error::CredentialMissing { id }, _) => format!("taskly keys update {id} --replace-secret"),
+        (Error::KeyOriginChanged { id, .. }, _) => {
+            format!("taskly keys update {id} --base-url URL")
+        }
+        (Error::BudgetExceeded { key_id, .. }, _) => format!("taskly keys budget {key_id}"),
+        (Error::DatabaseCorrupt { .. }, _) => {
+            "taskly doctor (lists the keys still in your credential store)".into()
+        }
+        (_, A::SetupCredentialStore | A::UnlockCredentialStore) => "taskly doctor".into(),
+        (
+            Error::CredentialStoreFailed { .. }
+            | Error::CredentialStoreMismatch { .. }
+            | Error::Database { .. },
+            _,
+        ) => "taskly doctor, if it keeps failing".into(),
+        _ => return None,
+    })
+}
+
 pub fn exit_code(err: &Error) -> ExitCode {
     use ErrorCode as C;
     let code = match err.code() {

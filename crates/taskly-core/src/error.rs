@@ -23,7 +23,7 @@ pub enum Error {
     #[error("{0}")]
     KeyInput(#[from] KeyInputError),
     /// A provider name not in the registry.
-    #[error("Unknown provider {name:?}. Run `taskly providers` to see the supported ones.")]
+    #[error("Unknown provider {name:?}.")]
     UnknownProvider {
         /// What was asked for.
         name: String,
@@ -57,7 +57,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// No key with that id for this account.
-    #[error("There is no key {id:?} in this account. Run `taskly keys list` to see your keys.")]
+    #[error("There is no key {id:?} in this account.")]
     KeyNotFound {
         /// The id asked for.
         id: String,
@@ -87,9 +87,7 @@ pub enum Error {
         after: Duration,
     },
     /// Any other failure of the store.
-    #[error(
-        "Your system's credential store ({store}) failed: {detail}. Try again, and run `taskly doctor` if it keeps failing."
-    )]
+    #[error("Your system's credential store ({store}) failed: {detail}. Try again.")]
     CredentialStoreFailed {
         /// Which store.
         store: StoreKind,
@@ -98,7 +96,7 @@ pub enum Error {
     },
     /// The store answered, but the secret we wrote did not read back the same.
     #[error(
-        "Your system's credential store ({store}) did not keep the key (it read back differently), so it was not saved. Try again; run `taskly doctor` if it keeps failing."
+        "Your system's credential store ({store}) did not keep the key (it read back differently), so it was not saved. Try again."
     )]
     CredentialStoreMismatch {
         /// Which store.
@@ -106,7 +104,7 @@ pub enum Error {
     },
     /// The metadata says there is a key, the credential store has no secret for it.
     #[error(
-        "The key {id} is listed but its secret is missing from your credential store (it was removed outside Taskly). Re-enter the key with `taskly keys update {id} --replace-secret`, or remove it."
+        "The key {id} is listed but its secret is missing from your credential store (it was removed outside Taskly). Enter the key again (replace its secret), or remove it."
     )]
     CredentialMissing {
         /// The key id.
@@ -170,9 +168,7 @@ pub enum Error {
         detail: String,
     },
     /// SQLite failed.
-    #[error(
-        "The key list database failed: {detail}. Try again; run `taskly doctor` if it keeps failing."
-    )]
+    #[error("The key list database failed: {detail}. Try again.")]
     Database {
         /// What failed.
         detail: String,
@@ -189,7 +185,7 @@ pub enum Error {
     },
     /// The database file is not a database we can read.
     #[error(
-        "The key list database at {path} is damaged or not a Taskly database ({detail}). It was left untouched; move it aside to start afresh (your keys stay in the credential store; `taskly doctor` lists them)."
+        "The key list database at {path} is damaged or not a Taskly database ({detail}). It was left untouched; move it aside to start afresh (your keys stay in the credential store)."
     )]
     DatabaseCorrupt {
         /// The file.
@@ -330,7 +326,7 @@ pub enum Error {
     /// A stored key's base URL is not the address it was checked at: changed outside the app
     /// (or by another tool). Nothing was sent.
     #[error(
-        "Key {id} was checked at {bound}, but its base URL now points at {now}. It was not sent. If you made this change, confirm the new address, which checks the key there first: in Settings → AI keys, edit the key, type its base URL again and save; or run `taskly keys update {id} --base-url <URL>`."
+        "Key {id} was checked at {bound}, but its base URL now points at {now}. It was not sent. If you made this change, confirm the new address (edit the key and save its base URL again), which checks the key there first."
     )]
     KeyOriginChanged {
         /// The key.
@@ -347,7 +343,7 @@ pub enum Error {
         reason: String,
     },
     /// A hard budget for this key is used up.
-    #[error("The {period} budget of {limit} for key {key_id} is used up (spent about {spent}). Raise it with `taskly keys budget {key_id}`, or wait for the next {period_unit}.", limit = usd(*.limit_usd), spent = usd(*.spent_usd), period_unit = if *.period == "daily" { "day" } else { "month" })]
+    #[error("The {period} budget of {limit} for key {key_id} is used up (spent about {spent}). Raise it, or wait for the next {period_unit}.", limit = usd(*.limit_usd), spent = usd(*.spent_usd), period_unit = if *.period == "daily" { "day" } else { "month" })]
     BudgetExceeded {
         /// The key.
         key_id: String,
@@ -363,7 +359,7 @@ pub enum Error {
     Cancelled,
     /// Another process (the app or the CLI) changed the same key at the same moment.
     #[error(
-        "The key {id} was changed elsewhere (in the app or another `taskly`) while this ran; nothing was changed here. Try again."
+        "The key {id} was changed elsewhere (by another Taskly window or command) while this ran; nothing was changed here. Try again."
     )]
     ConcurrentChange {
         /// The key.

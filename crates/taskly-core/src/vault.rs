@@ -236,7 +236,8 @@ impl Vault {
             new.base_url.as_deref(),
             self.override_for(new.provider),
         )?;
-        // The store first: without one nothing can be saved, and the key need not travel at all.
+        // The store is opened first: without one nothing can be saved, so the key need not travel.
+        // (A store that opens but is locked is only found out at the write, after validation.)
         let creds = self.credentials().await?;
         creds.kind().check_fits(&new.secret, &base.origin())?;
         let mut warnings = shape_warnings(new.provider, &new.secret);

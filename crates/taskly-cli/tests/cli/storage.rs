@@ -413,7 +413,7 @@ async fn a_secret_deleted_or_damaged_behind_our_back_asks_to_re_enter_the_key() 
             let text = format!("{}{}", run.stdout, run.stderr);
             assert!(text.contains("credential_missing"), "{damage}: {run:?}");
             assert!(text.contains("re_enter_key"), "{damage}: {run:?}");
-            assert!(text.contains("Re-enter the key"), "{damage}: {run:?}");
+            assert!(text.contains("Enter the key again"), "{damage}: {run:?}");
             assert!(!text.contains(damage) || damage == "deleted", "{run:?}");
         }
     }
