@@ -1,4 +1,4 @@
-//! `taskly`: manage AI provider keys, diagnose, and (soon) chat, from a terminal.
+//! `taskly`: manage AI provider keys, chat, see usage and diagnose, from a terminal.
 //!
 //! A thin caller of `taskly-core`: parse, call, print. Errors leave as the core's typed errors,
 //! with their stable code, as text or (with `--json`) as JSON, and a non-zero exit code.

@@ -89,9 +89,9 @@ pub struct Endpoint {
 /// A decision: what to tell the user, and where to send the request.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    /// For the user.
+    /// The route as the user is told it (never the secret).
     pub info: RouteInfo,
-    /// For the request.
+    /// Where the request goes and the headers it carries.
     pub endpoint: Endpoint,
 }
 

@@ -53,9 +53,9 @@ pub enum KeyInputError {
 }
 
 impl ApiKey {
-    /// Checks pasted input and wraps it. Surrounding whitespace is trimmed; the rules of
-    /// DESIGN.md §2 "Input hygiene" are applied in a fixed order so the message names the first
-    /// rule that failed.
+    /// Checks pasted input and wraps it. Surrounding whitespace is trimmed; the input rules (not
+    /// empty, one line, no control characters, ASCII, no spaces, at most 4 KiB) are applied in a
+    /// fixed order so the message names the first rule that failed.
     pub fn parse(input: &str) -> Result<Self, KeyInputError> {
         let key = input.trim();
         if key.is_empty() {

@@ -1,5 +1,5 @@
 /**
- * The key input rules of DESIGN.md §2 "Input hygiene", applied as the core's `ApiKey::parse`
+ * The key input rules (the product brief's "input hygiene"), applied as the core's `ApiKey::parse`
  * (crates/taskly-core/src/secret.rs) applies them, so the form can say what is wrong before
  * anything is sent. The messages and the size limit come from the core itself
  * (`bindings/registry.ts`, generated); `keyHygiene.test.ts` checks these functions against the
