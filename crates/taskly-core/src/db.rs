@@ -9,6 +9,9 @@
 //! naming the folder), and a file another program keeps locked past the busy timeout
 //! (`database_error` whose message says so and what to do).
 
+pub mod journal;
+pub mod keys;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -92,6 +95,18 @@ impl Db {
         .map_err(|e| Error::Internal(format!("database task failed: {e}")))?
         .map_err(|e| refine(&self.path, e))
     }
+}
+
+/// `PRAGMA data_version`: moves whenever another connection commits to the file, so a cached
+/// answer can tell it is stale. SQLite's own error, so it also fits [`Db::try_inline`].
+pub(crate) fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))
+}
+
+/// `PRAGMA user_version`: the schema version the file is at.
+pub(crate) fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
 /// How hard a connection's commits wait for the disk.

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::db::SCHEMA_VERSION;
+use crate::db::{self, SCHEMA_VERSION};
 use crate::vault::credentials::{SERVICE, StoreKind};
 use crate::vault::entry_name;
 use crate::{ApiKey, Error, ErrorPayload, Vault};
@@ -82,7 +82,7 @@ pub async fn run(vault: &Vault) -> DoctorReport {
     };
     report.schema_version = vault
         .db()
-        .call(|conn| Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .call(|conn| db::schema_version(conn))
         .await
         .unwrap_or(0);
     let keys = match vault.list().await {
@@ -184,19 +184,11 @@ async fn known_entries(vault: &Vault, account: &str) -> Result<Vec<String>, Erro
     vault
         .db()
         .call(move |conn| {
-            let mut entries = Vec::new();
-            let mut stmt =
-                conn.prepare("SELECT id, secret_generation FROM keys WHERE account = ?1")?;
-            for row in stmt.query_map([&account], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })? {
-                let (id, generation) = row?;
-                entries.push(entry_name(&account, &id, generation));
-            }
-            let mut stmt = conn.prepare("SELECT entry FROM credential_cleanup")?;
-            for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
-                entries.push(row?);
-            }
+            let mut entries: Vec<String> = db::keys::generations(conn, &account)?
+                .into_iter()
+                .map(|(id, generation)| entry_name(&account, &id, generation))
+                .collect();
+            entries.extend(db::journal::entries(conn)?);
             Ok(entries)
         })
         .await

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
-use rusqlite::params;
 use serde::Serialize;
 
+use crate::db::{self, keys::EnabledKey};
 use crate::providers::base_url::BaseUrl;
 use crate::providers::gate::{self, Destination};
 use crate::providers::{ProviderId, WireFormat, auth};
@@ -93,17 +93,6 @@ pub struct Decision {
     pub info: RouteInfo,
     /// Where the request goes and the headers it carries.
     pub endpoint: Endpoint,
-}
-
-/// An enabled key, as SQLite has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct EnabledKey {
-    provider: String,
-    id: String,
-    label: String,
-    masked: String,
-    base_url: String,
-    generation: i64,
 }
 
 /// What a cached decision was made from: SQLite's `data_version` (which moves when another
@@ -200,10 +189,7 @@ impl Router {
 
     fn stamp_inline(&self) -> Option<Stamp> {
         let changes = self.vault.key_changes();
-        let version = self.vault.db().try_inline(|conn| {
-            conn.prepare_cached("PRAGMA data_version")?
-                .query_row([], |r| r.get(0))
-        })?;
+        let version = self.vault.db().try_inline(db::data_version)?;
         Some((version, changes))
     }
 
@@ -212,7 +198,7 @@ impl Router {
         let version = self
             .vault
             .db()
-            .call(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
+            .call(|conn| Ok(db::data_version(conn)?))
             .await?;
         Ok((version, changes))
     }
@@ -291,23 +277,7 @@ impl Router {
         let account = self.vault.account().as_str().to_owned();
         self.vault
             .db()
-            .call(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT provider, id, label, masked_hint, base_url, secret_generation \
-                     FROM keys WHERE account = ?1 AND enabled = 1 AND state = 'active'",
-                )?;
-                let rows = stmt.query_map(params![account], |r| {
-                    Ok(EnabledKey {
-                        provider: r.get(0)?,
-                        id: r.get(1)?,
-                        label: r.get(2)?,
-                        masked: r.get(3)?,
-                        base_url: r.get(4)?,
-                        generation: r.get(5)?,
-                    })
-                })?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-            })
+            .call(move |conn| db::keys::enabled(conn, &account))
             .await
     }
 

@@ -14,16 +14,16 @@ pub mod recovery;
 
 use std::sync::Arc;
 
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::TransactionBehavior;
 use serde::Serialize;
 use tokio::sync::OnceCell;
 
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::mask::mask;
 use crate::providers::base_url::BaseUrl;
 use crate::providers::gate::{self, Cleared, Destination};
 use crate::providers::validate::{ValidationOutcome, Verification, validate_key};
-use crate::time_fmt::{now_unix, rfc3339};
+use crate::time_fmt::now_unix;
 use crate::{AccountId, ApiKey, Config, Error, ProviderId, Result};
 use credentials::{CredentialStore, Credentials, StoreKind};
 
@@ -251,7 +251,7 @@ impl Vault {
         let entry = entry_name(&account, &id, 0);
         let hint = mask(spec, &new.secret);
         let now = now_unix();
-        let row = Pending {
+        let row = db::keys::Pending {
             id: id.clone(),
             account,
             provider: new.provider,
@@ -261,7 +261,9 @@ impl Vault {
             outcome,
             now,
         };
-        self.db.call(move |conn| insert_pending(conn, &row)).await?;
+        self.db
+            .call(move |conn| db::keys::insert_pending(conn, &row))
+            .await?;
         faults::checkpoint("add:after-pending-row").await;
 
         let secret = Arc::new(new.secret);
@@ -280,10 +282,7 @@ impl Vault {
             .db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let changed = tx.execute(
-                    "UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1 AND state = 'pending'",
-                    params![id_for_db],
-                )?;
+                let changed = db::keys::activate_pending(&tx, &id_for_db)?;
                 if changed != 1 {
                     // Another process's recovery took this add for abandoned (it can misjudge a
                     // process in another PID namespace, or after a long suspend).
@@ -292,10 +291,10 @@ impl Vault {
                 let switch_on = match enable {
                     Enable::Yes => true,
                     Enable::No => false,
-                    Enable::IfNoneEnabled => !provider_has_enabled_key(&tx, &id_for_db)?,
+                    Enable::IfNoneEnabled => !db::keys::provider_has_enabled_key(&tx, &id_for_db)?,
                 };
                 let disabled = if switch_on {
-                    enable_in(&tx, &id_for_db)?
+                    db::keys::enable(&tx, &id_for_db)?
                 } else {
                     None
                 };
@@ -323,13 +322,7 @@ impl Vault {
     pub async fn list(&self) -> Result<Vec<KeyInfo>> {
         let account = self.config.account.as_str().to_owned();
         self.db
-            .call(move |conn| {
-                let mut stmt = conn.prepare(&format!(
-                    "SELECT {COLUMNS} FROM keys WHERE account = ?1 AND state = 'active' ORDER BY provider, created_at, id"
-                ))?;
-                let rows = stmt.query_map(params![account], read_row)?;
-                rows.map(|r| r.map_err(Error::from).and_then(|raw| raw)).collect()
-            })
+            .call(move |conn| db::keys::list_active(conn, &account))
             .await
     }
 
@@ -337,7 +330,9 @@ impl Vault {
     pub async fn get(&self, id: &str) -> Result<KeyInfo> {
         let account = self.config.account.as_str().to_owned();
         let id = id.to_owned();
-        self.db.call(move |conn| get_in(conn, &account, &id)).await
+        self.db
+            .call(move |conn| db::keys::get_active(conn, &account, &id))
+            .await
     }
 
     /// Changes a key's label, base URL or secret.
@@ -404,11 +399,7 @@ impl Vault {
             let (id, base_text) = (current.id.clone(), base.as_str().to_owned());
             self.db
                 .call(move |conn| {
-                    conn.execute(
-                        "UPDATE keys SET label = coalesce(?2, label), base_url = ?3, updated_at = ?4 WHERE id = ?1 AND state = 'active'",
-                        params![id, label, base_text, now_unix()],
-                    )?;
-                    Ok(())
+                    db::keys::update_label_and_base_url(conn, &id, label.as_deref(), &base_text)
                 })
                 .await?;
         }
@@ -429,14 +420,11 @@ impl Vault {
             .db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                get_in(&tx, &account, &id)?;
+                db::keys::get_active(&tx, &account, &id)?;
                 let disabled = if enabled {
-                    enable_in(&tx, &id)?
+                    db::keys::enable(&tx, &id)?
                 } else {
-                    tx.execute(
-                        "UPDATE keys SET enabled = 0, updated_at = ?2 WHERE id = ?1",
-                        params![id, now_unix()],
-                    )?;
+                    db::keys::disable(&tx, &id)?;
                     None
                 };
                 tx.commit()?;
@@ -464,18 +452,10 @@ impl Vault {
             .call(move |conn| {
                 let pid = i64::from(std::process::id());
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let generation: Option<i64> = tx
-                    .query_row(
-                        "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
-                        params![key_id, account],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let generation = generation.ok_or_else(|| Error::KeyNotFound { id: key_id.clone() })?;
-                tx.execute(
-                    "UPDATE keys SET state = 'removing', enabled = 0, owner_pid = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![key_id, pid, now_unix()],
-                )?;
+                let generation = db::keys::active_generation(&tx, &key_id, &account)?;
+                let generation =
+                    generation.ok_or_else(|| Error::KeyNotFound { id: key_id.clone() })?;
+                db::keys::mark_removing(&tx, &key_id, pid)?;
                 tx.commit()?;
                 Ok(generation)
             })
@@ -489,9 +469,9 @@ impl Vault {
             let restored = self
                 .db
                 .call(move |conn| {
-                    conn.execute("UPDATE keys SET state = 'active', owner_pid = NULL WHERE id = ?1 AND state = 'removing'", params![key_id])?;
+                    db::keys::restore_removing(conn, &key_id)?;
                     if was_enabled
-                        && let Err(e) = conn.execute("UPDATE keys SET enabled = 1 WHERE id = ?1", params![key_id])
+                        && let Err(e) = db::keys::re_enable(conn, &key_id)
                     {
                         tracing::info!(error = %e, "another key was switched on meanwhile; this one stays off");
                     }
@@ -506,7 +486,7 @@ impl Vault {
         faults::checkpoint("remove:after-credential-delete").await;
         let key_id = current.id.clone();
         self.db
-            .call(move |conn| Ok(conn.execute("DELETE FROM keys WHERE id = ?1", params![key_id])?))
+            .call(move |conn| db::keys::delete(conn, &key_id))
             .await?;
         tracing::info!(key = %current.id, "key removed");
         Ok(current)
@@ -556,17 +536,11 @@ impl Vault {
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 // The verdict belongs to the secret that was checked, not one that replaced it.
-                let still: Option<i64> = tx
-                    .query_row(
-                        "SELECT secret_generation FROM keys WHERE id = ?1 AND state = 'active'",
-                        params![id],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                let still = db::keys::active_generation_by_id(&tx, &id)?;
                 if still != Some(generation) {
                     return Err(Error::ConcurrentChange { id });
                 }
-                set_outcome(&tx, &id, &outcome)?;
+                db::keys::set_outcome(&tx, &id, &outcome)?;
                 tx.commit()?;
                 Ok(())
             })
@@ -596,13 +570,7 @@ impl Vault {
         let generation: i64 = self
             .db
             .call(move |conn| {
-                conn.query_row(
-                    "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
-                    params![id, account],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .ok_or(Error::KeyNotFound { id })
+                db::keys::active_generation(conn, &id, &account)?.ok_or(Error::KeyNotFound { id })
             })
             .await?;
         let base = BaseUrl::parse(&key.base_url)?;
@@ -709,12 +677,7 @@ impl Vault {
         let id = id.to_owned();
         if let Err(err) = self
             .db
-            .call(move |conn| {
-                Ok(conn.execute(
-                    "DELETE FROM keys WHERE id = ?1 AND state = 'pending'",
-                    params![id],
-                )?)
-            })
+            .call(move |conn| db::keys::delete_pending(conn, &id))
             .await
         {
             tracing::warn!(code = ?err.code(), "could not remove the pending row; recovery will");
@@ -745,21 +708,18 @@ impl Vault {
             .db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let old: i64 = tx
-                    .query_row(
-                        "SELECT secret_generation FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
-                        params![kid, acc],
-                        |r| r.get(0),
-                    )
-                    .optional()?
+                let old: i64 = db::keys::active_generation(&tx, &kid, &acc)?
                     .ok_or_else(|| Error::KeyNotFound { id: kid.clone() })?;
                 if expected.is_some_and(|generation| generation != old) {
                     return Err(Error::ConcurrentChange { id: kid });
                 }
                 let mut next = old + 1;
-                while tx.execute(
-                    "INSERT OR IGNORE INTO credential_cleanup (entry, key_id, reason, owner_pid, created_at) VALUES (?1, ?2, 'replace-new', ?3, ?4)",
-                    params![entry_name(&acc, &kid, next), kid, pid, now_unix()],
+                while db::journal::reserve_new(
+                    &tx,
+                    &entry_name(&acc, &kid, next),
+                    &kid,
+                    pid,
+                    now_unix(),
                 )? == 0
                 {
                     next += 1;
@@ -796,20 +756,21 @@ impl Vault {
             .db
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let changed = tx.execute(
-                    "UPDATE keys SET secret_generation = ?2, masked_hint = ?3, base_url = ?4, label = coalesce(?5, label), updated_at = ?6 \
-                     WHERE id = ?1 AND state = 'active' AND secret_generation = ?7",
-                    params![kid, new_generation, hint, base_text, label, now_unix(), old_generation],
+                let changed = db::keys::swap_generation(
+                    &tx,
+                    &kid,
+                    new_generation,
+                    &hint,
+                    &base_text,
+                    label.as_deref(),
+                    old_generation,
                 )?;
                 if changed != 1 {
                     return Err(Error::ConcurrentChange { id: kid });
                 }
-                set_outcome(&tx, &kid, &outcome)?;
-                tx.execute("DELETE FROM credential_cleanup WHERE entry = ?1", params![new_e])?;
-                tx.execute(
-                    "INSERT OR REPLACE INTO credential_cleanup (entry, key_id, reason, owner_pid, created_at) VALUES (?1, ?2, 'replace-old', ?3, ?4)",
-                    params![old_e, kid, pid, now_unix()],
-                )?;
+                db::keys::set_outcome(&tx, &kid, &outcome)?;
+                db::journal::remove(&tx, &new_e)?;
+                db::journal::record_old(&tx, &old_e, &kid, pid, now_unix())?;
                 tx.commit()?;
                 Ok(())
             })
@@ -825,12 +786,7 @@ impl Vault {
         match creds.delete(old_entry.clone()).await {
             Ok(_) => {
                 self.db
-                    .call(move |conn| {
-                        Ok(conn.execute(
-                            "DELETE FROM credential_cleanup WHERE entry = ?1",
-                            params![old_entry],
-                        )?)
-                    })
+                    .call(move |conn| db::journal::remove(conn, &old_entry))
                     .await?;
             }
             Err(err) => {
@@ -850,12 +806,7 @@ impl Vault {
         let entry = entry.to_owned();
         if let Err(err) = self
             .db
-            .call(move |conn| {
-                Ok(conn.execute(
-                    "DELETE FROM credential_cleanup WHERE entry = ?1",
-                    params![entry],
-                )?)
-            })
+            .call(move |conn| db::journal::remove(conn, &entry))
             .await
         {
             tracing::warn!(code = ?err.code(), "could not clear the journal; recovery will");
@@ -882,134 +833,6 @@ impl Drop for ChangeGuard {
     fn drop(&mut self) {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
-}
-
-struct Pending {
-    id: String,
-    account: String,
-    provider: ProviderId,
-    label: String,
-    base_url: String,
-    hint: String,
-    outcome: ValidationOutcome,
-    now: i64,
-}
-
-fn insert_pending(conn: &mut rusqlite::Connection, row: &Pending) -> Result<()> {
-    let models =
-        serde_json::to_string(&row.outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
-    let verified_at = (row.outcome.status != Verification::Unverified).then_some(row.now);
-    conn.execute(
-        "INSERT INTO keys (id, account, provider, label, base_url, masked_hint, enabled, state, secret_generation, \
-         verification, verification_note, verified_at, models, owner_pid, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 'pending', 0, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-        params![
-            row.id,
-            row.account,
-            row.provider.as_str(),
-            row.label,
-            row.base_url,
-            row.hint,
-            row.outcome.status.as_str(),
-            row.outcome.note,
-            verified_at,
-            models,
-            i64::from(std::process::id()),
-            row.now,
-        ],
-    )?;
-    Ok(())
-}
-
-fn set_outcome(conn: &rusqlite::Connection, id: &str, outcome: &ValidationOutcome) -> Result<()> {
-    let models =
-        serde_json::to_string(&outcome.models).map_err(|e| Error::Internal(e.to_string()))?;
-    let now = now_unix();
-    let verified_at = (outcome.status != Verification::Unverified).then_some(now);
-    // A check that returned no model list (rate limited, quota) keeps the models we knew.
-    conn.execute(
-        "UPDATE keys SET verification = ?2, verification_note = ?3, verified_at = coalesce(?4, verified_at), \
-         models = CASE WHEN ?5 = '[]' THEN models ELSE ?5 END, updated_at = ?6 WHERE id = ?1",
-        params![id, outcome.status.as_str(), outcome.note, verified_at, models, now],
-    )?;
-    Ok(())
-}
-
-/// Whether the account and provider of key `id` already have a key switched on.
-fn provider_has_enabled_key(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<bool> {
-    Ok(tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM keys AS other JOIN keys AS me \
-           ON other.account = me.account AND other.provider = me.provider \
-         WHERE me.id = ?1 AND other.id != ?1 AND other.enabled = 1)",
-        params![id],
-        |r| r.get(0),
-    )?)
-}
-
-/// Enables `id`, disabling the provider's other enabled key; returns that key if there was one.
-fn enable_in(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Option<KeyInfo>> {
-    let (account, provider): (String, String) = tx.query_row(
-        "SELECT account, provider FROM keys WHERE id = ?1 AND state = 'active'",
-        params![id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let other: Option<String> = tx
-        .query_row(
-            "SELECT id FROM keys WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND id != ?3",
-            params![account, provider, id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let now = now_unix();
-    tx.execute("UPDATE keys SET enabled = 0, updated_at = ?4 WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND id != ?3", params![account, provider, id, now])?;
-    tx.execute(
-        "UPDATE keys SET enabled = 1, updated_at = ?2 WHERE id = ?1",
-        params![id, now],
-    )?;
-    other.map(|other| get_in(tx, &account, &other)).transpose()
-}
-
-const COLUMNS: &str = "id, provider, label, base_url, masked_hint, enabled, verification, verification_note, \
-                       verified_at, models, created_at, updated_at, last_used_at";
-
-fn get_in(conn: &rusqlite::Connection, account: &str, id: &str) -> Result<KeyInfo> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM keys WHERE account = ?1 AND id = ?2 AND state = 'active'"),
-        params![account, id],
-        read_row,
-    )
-    .optional()?
-    .ok_or_else(|| Error::KeyNotFound { id: id.to_owned() })?
-}
-
-fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<KeyInfo>> {
-    let provider: String = row.get(1)?;
-    let verification: String = row.get(6)?;
-    let models: String = row.get(9)?;
-    let base_url: String = row.get(3)?;
-    let Ok(provider) = provider.parse::<ProviderId>() else {
-        return Ok(Err(Error::Database {
-            detail: format!("unknown provider {provider:?} in the key list"),
-        }));
-    };
-    let spec = provider.spec();
-    Ok(Ok(KeyInfo {
-        id: row.get(0)?,
-        provider,
-        provider_name: spec.name,
-        label: row.get(2)?,
-        custom_base_url: spec.default_base_url != Some(base_url.as_str()),
-        base_url,
-        masked: row.get(4)?,
-        enabled: row.get::<_, i64>(5)? == 1,
-        verification: Verification::from_stored(&verification).unwrap_or(Verification::Unverified),
-        verification_note: row.get(7)?,
-        verified_at: row.get::<_, Option<i64>>(8)?.map(rfc3339),
-        models: serde_json::from_str(&models).unwrap_or_default(),
-        created_at: rfc3339(row.get(10)?),
-        updated_at: rfc3339(row.get(11)?),
-        last_used_at: row.get::<_, Option<i64>>(12)?.map(rfc3339),
-    }))
 }
 
 fn clean_label(label: Option<&str>, provider_name: &str) -> Result<String> {

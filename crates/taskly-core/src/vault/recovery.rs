@@ -8,10 +8,8 @@
 
 use std::time::Duration;
 
-use rusqlite::params;
-
 use crate::Result;
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::time_fmt::now_unix;
 use crate::vault::credentials::Credentials;
 
@@ -48,25 +46,19 @@ pub async fn recover(db: &Db, creds: &Credentials) -> Result<Repairs> {
         .call(|conn| {
             let now = now_unix();
             let mut work = Vec::new();
-            let mut stmt = conn.prepare(
-                "SELECT id, account, secret_generation, state, owner_pid, updated_at FROM keys WHERE state != 'active'",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<i64>>(4)?, r.get::<_, i64>(5)?))
-            })?;
-            for row in rows {
-                let (id, account, generation, state, pid, updated) = row?;
-                if is_stale(pid, updated, now) {
-                    let entry = super::entry_name(&account, &id, generation);
-                    work.push(Work::DropKey { id, entry, was_pending: state == "pending" });
+            for row in db::keys::unfinished(conn)? {
+                if is_stale(row.owner_pid, row.updated_at, now) {
+                    let entry = super::entry_name(&row.account, &row.id, row.generation);
+                    work.push(Work::DropKey {
+                        id: row.id,
+                        entry,
+                        was_pending: row.state == "pending",
+                    });
                 }
             }
-            let mut stmt = conn.prepare("SELECT entry, owner_pid, created_at FROM credential_cleanup")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
-            for row in rows {
-                let (entry, pid, created) = row?;
-                if is_stale(Some(pid), created, now) {
-                    work.push(Work::DropEntry { entry });
+            for row in db::journal::all(conn)? {
+                if is_stale(Some(row.owner_pid), row.created_at, now) {
+                    work.push(Work::DropEntry { entry: row.entry });
                 }
             }
             Ok(work)
@@ -82,13 +74,8 @@ pub async fn recover(db: &Db, creds: &Credentials) -> Result<Repairs> {
                 was_pending,
             } => {
                 creds.delete(entry).await?;
-                db.call(move |conn| {
-                    Ok(conn.execute(
-                        "DELETE FROM keys WHERE id = ?1 AND state != 'active'",
-                        params![id],
-                    )?)
-                })
-                .await?;
+                db.call(move |conn| db::keys::delete_unfinished(conn, &id))
+                    .await?;
                 if was_pending {
                     repairs.rolled_back += 1;
                 } else {
@@ -97,13 +84,8 @@ pub async fn recover(db: &Db, creds: &Credentials) -> Result<Repairs> {
             }
             Work::DropEntry { entry } => {
                 creds.delete(entry.clone()).await?;
-                db.call(move |conn| {
-                    Ok(conn.execute(
-                        "DELETE FROM credential_cleanup WHERE entry = ?1",
-                        params![entry],
-                    )?)
-                })
-                .await?;
+                db.call(move |conn| db::journal::remove(conn, &entry))
+                    .await?;
                 repairs.cleaned += 1;
             }
         }
