@@ -19,12 +19,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
-use taskly_core::chat::{ChatRequest, Message, Role};
 use taskly_core::vault::KeyUpdate;
 use taskly_core::{ApiKey, Config, NewKey, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+use taskly_testkit::drain::drain;
 use zeroize::Zeroizing;
 
 /// The most copies of either canary allowed in memory once its key is removed.
@@ -217,27 +217,18 @@ fn scan_with_context(needles: &[Vec<u8>]) -> (Vec<usize>, Vec<String>) {
     (counts, places)
 }
 
-fn question(text: &str) -> ChatRequest {
-    ChatRequest {
-        provider: ProviderId::Openai,
-        model: None,
-        messages: vec![Message {
-            role: Role::User,
-            content: text.into(),
-        }],
-        max_tokens: None,
-    }
-}
-
 async fn chat(service: &Arc<ChatService>, text: &str) {
-    let mut stream = service.start(question(text));
-    let mut finished = false;
-    while let Some(event) = stream.next().await {
-        if let ChatEvent::Finished { .. } = event.expect("event") {
-            finished = true;
-        }
-    }
-    assert!(finished, "the chat finished");
+    // Far beyond a chat with the fake: a request that never ends fails instead of hanging.
+    let run = drain(
+        || service.start(ChatRequest::ask(ProviderId::Openai, text)),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(run.error.is_none(), "event: {:?}", run.error);
+    assert!(
+        run.any(|event| matches!(event, ChatEvent::Finished { .. })),
+        "the chat finished"
+    );
 }
 
 const MEASURE_VAR: &str = "TASKLY_MEMTEST_FAKE_URL";

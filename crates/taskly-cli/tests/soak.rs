@@ -18,11 +18,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
-use taskly_core::chat::{ChatRequest, Message, Role};
 use taskly_core::{ApiKey, Config, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
+use taskly_testkit::drain::drain_within;
 use tokio::sync::Mutex;
 
 const CHILD_VAR: &str = "TASKLY_SOAK_CHILD";
@@ -128,18 +128,6 @@ impl Cli {
         }
         let json: serde_json::Value = serde_json::from_str(&out).ok()?;
         json["key"]["id"].as_str().map(str::to_owned)
-    }
-}
-
-fn question(n: usize) -> ChatRequest {
-    ChatRequest {
-        provider: ProviderId::Openai,
-        model: None,
-        messages: vec![Message {
-            role: Role::User,
-            content: format!("question {n}"),
-        }],
-        max_tokens: None,
     }
 }
 
@@ -269,31 +257,27 @@ async fn soak_child() {
                 if n % 200 == 0 {
                     fake.clear_requests();
                 }
-                let outcome = tokio::time::timeout(REQUEST_DEADLINE, async {
-                    let mut stream = service.start(question(n));
-                    let (mut started, mut end) = (false, None);
-                    while let Some(event) = stream.next().await {
-                        match event {
-                            Ok(ChatEvent::Started { .. }) => started = true,
-                            Ok(ChatEvent::Finished { .. }) => end = Some(Ok(())),
-                            Ok(_) => {}
-                            Err(err) => {
-                                end = Some(Err((format!("{:?}", err.code()), err.to_string())))
-                            }
-                        }
-                    }
-                    (started, end)
-                })
+                let outcome = drain_within(
+                    || {
+                        let question = format!("question {n}");
+                        service.start(ChatRequest::ask(ProviderId::Openai, question))
+                    },
+                    REQUEST_DEADLINE,
+                )
                 .await;
                 let mut t = tally.lock().await;
                 match outcome {
-                    Err(_) => t.timeouts += 1,
-                    Ok((started, end)) => {
-                        t.started += usize::from(started);
-                        match end {
-                            Some(Ok(())) => t.answered += 1,
-                            Some(Err((code, message))) => {
-                                t.examples.entry(code.clone()).or_insert(message);
+                    None => t.timeouts += 1,
+                    Some(run) => {
+                        t.started +=
+                            usize::from(run.any(|e| matches!(e, ChatEvent::Started { .. })));
+                        // An error is a chat's last event, after which nothing else arrives.
+                        let finished = run.any(|e| matches!(e, ChatEvent::Finished { .. }));
+                        match run.error {
+                            None if finished => t.answered += 1,
+                            Some(err) => {
+                                let code = format!("{:?}", err.code());
+                                t.examples.entry(code.clone()).or_insert(err.to_string());
                                 *t.errors.entry(code).or_default() += 1;
                             }
                             None => t.untyped_ends += 1,

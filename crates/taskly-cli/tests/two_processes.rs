@@ -16,11 +16,11 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
-use taskly_core::chat::{ChatRequest, Message, Role};
 use taskly_core::{ApiKey, Config, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+use taskly_testkit::drain::drain;
 
 const CHILD_VAR: &str = "TASKLY_TWO_PROCESSES_CHILD";
 const FIRST: &str = "sk-proj-firstFirstFirst0123456789abcdEFGH";
@@ -115,27 +115,20 @@ fn data_dir(home: &Path) -> PathBuf {
 /// `Authorization` header of the request the provider (or proxy) received for it.
 async fn ask(service: &Arc<ChatService>, provider: &FakeAi, proxy: &FakeAi) -> (String, String) {
     let (before_provider, before_proxy) = (provider.requests().len(), proxy.requests().len());
-    let mut stream = service.start(ChatRequest {
-        provider: ProviderId::Openai,
-        model: None,
-        messages: vec![Message {
-            role: Role::User,
-            content: "hello".into(),
-        }],
-        max_tokens: None,
-    });
-    let mut route = None;
-    let run = async {
-        while let Some(event) = stream.next().await {
-            if let ChatEvent::Finished { route: r, .. } = event.expect("answered") {
-                route = Some(r.describe());
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), run)
-        .await
-        .expect("the request ended");
-    let route = route.expect("finished");
+    let run = drain(
+        || service.start(ChatRequest::ask(ProviderId::Openai, "hello")),
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(run.error.is_none(), "answered: {:?}", run.error);
+    let route = run
+        .events
+        .iter()
+        .find_map(|event| match event {
+            ChatEvent::Finished { route, .. } => Some(route.describe()),
+            _ => None,
+        })
+        .expect("finished");
     // Exactly one request went out, to exactly one of the two.
     let (to_provider, to_proxy) = (
         provider.requests()[before_provider..].to_vec(),

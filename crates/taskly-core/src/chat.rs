@@ -66,6 +66,19 @@ pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_MODEL_CHARS: usize = 200;
 
 impl ChatRequest {
+    /// A one-question conversation for `provider`'s default model, with no length bound.
+    pub fn ask(provider: ProviderId, question: impl Into<String>) -> Self {
+        Self {
+            provider,
+            model: None,
+            messages: vec![Message {
+                role: Role::User,
+                content: question.into(),
+            }],
+            max_tokens: None,
+        }
+    }
+
     /// Refuses, before anything is routed or sent, a request no upstream should get: no
     /// question, a conversation too long or too large, a model name that is not one. Both front
     /// ends get the same typed error (`invalid_chat_request`); `ChatService::start` runs it.

@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
-use taskly_core::chat::{ChatRequest, Message, Role};
 use taskly_core::usage::budget::{self, Budget};
 use taskly_core::vault::KeyUpdate;
 use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+use taskly_testkit::drain::drain;
 
 const KEY: &str = "sk-proj-chatChatChat0123456789abcdEFGH";
 const NEW_KEY: &str = "sk-proj-freshFreshFresh0123456789IJKL";
@@ -74,21 +75,8 @@ impl Setup {
     }
 }
 
-fn question(text: &str) -> ChatRequest {
-    question_to(ProviderId::Openai, text)
-}
-
-fn question_to(provider: ProviderId, text: &str) -> ChatRequest {
-    ChatRequest {
-        provider,
-        model: None,
-        messages: vec![Message {
-            role: Role::User,
-            content: text.into(),
-        }],
-        max_tokens: None,
-    }
-}
+/// Far beyond any answer here: a request that never ends fails its test instead of hanging it.
+const DEADLINE: Duration = Duration::from_secs(30);
 
 async fn add(vault: &Vault, key: &str) -> String {
     add_for(vault, ProviderId::Openai, key).await
@@ -120,7 +108,7 @@ async fn streams_token_by_token(provider: ProviderId) {
     add_for(&vault, provider, KEY).await;
     let service = Arc::new(ChatService::new(vault));
     let started = Instant::now();
-    let mut stream = service.start(question_to(provider, "tell me"));
+    let mut stream = service.start(ChatRequest::ask(provider, "tell me"));
     let mut deltas = Vec::new();
     let mut finished = None;
     while let Some(event) = stream.next().await {
@@ -157,7 +145,7 @@ async fn cancelling_closes_the_connection_to(provider: ProviderId) {
     let vault = s.vault().await;
     add_for(&vault, provider, KEY).await;
     let service = Arc::new(ChatService::new(vault));
-    let mut stream = service.start(question_to(provider, "a long answer please"));
+    let mut stream = service.start(ChatRequest::ask(provider, "a long answer please"));
     loop {
         if let ChatEvent::Delta { .. } = stream.next().await.expect("event").expect("ok") {
             break;
@@ -247,19 +235,25 @@ fn a_key_changed_elsewhere_counts_on_the_next_request() {
                     .last()
                     .and_then(|r| r.header("authorization").map(str::to_owned))
             };
-            let drain = |service: &Arc<ChatService>| {
-                let mut stream = service.start(question("hi"));
+            let route_of_next = |service: &Arc<ChatService>| {
+                let service = service.clone();
                 async move {
-                    let mut route = None;
-                    while let Some(event) = stream.next().await {
-                        if let ChatEvent::Finished { route: r, .. } = event.expect("event") {
-                            route = Some(r);
-                        }
-                    }
-                    route.expect("finished")
+                    let run = drain(
+                        || service.start(ChatRequest::ask(ProviderId::Openai, "hi")),
+                        DEADLINE,
+                    )
+                    .await;
+                    assert!(run.error.is_none(), "event: {:?}", run.error);
+                    run.events
+                        .into_iter()
+                        .find_map(|event| match event {
+                            ChatEvent::Finished { route, .. } => Some(route),
+                            _ => None,
+                        })
+                        .expect("finished")
                 }
             };
-            drain(&service).await;
+            route_of_next(&service).await;
             assert_eq!(auth_of_last(&s.fake), Some(format!("Bearer {KEY}")));
 
             // Replaced through the other handle: the very next request uses the new secret.
@@ -273,12 +267,12 @@ fn a_key_changed_elsewhere_counts_on_the_next_request() {
             )
             .await
             .expect("replaced");
-            drain(&service).await;
+            route_of_next(&service).await;
             assert_eq!(auth_of_last(&s.fake), Some(format!("Bearer {NEW_KEY}")));
 
             // Switched off there: Taskly answers next, and never sees the key.
             cli.set_enabled(&id, false).await.expect("off");
-            let route = drain(&service).await;
+            let route = route_of_next(&service).await;
             assert_eq!(route.describe(), "Taskly");
             for request in s.proxy.requests() {
                 let all = format!("{:?} {}", request.headers, request.body_text());
@@ -348,13 +342,12 @@ fn a_hard_budget_refuses_before_sending() {
         .expect("budget");
         s.fake.clear_requests();
         let service = Arc::new(ChatService::new(vault));
-        let mut stream = service.start(question("hi"));
-        let mut error = None;
-        while let Some(event) = stream.next().await {
-            if let Err(e) = event {
-                error = Some(e);
-            }
-        }
+        let error = drain(
+            || service.start(ChatRequest::ask(ProviderId::Openai, "hi")),
+            DEADLINE,
+        )
+        .await
+        .error;
         assert!(
             matches!(error, Some(Error::BudgetExceeded { .. })),
             "{error:?}"
@@ -385,14 +378,13 @@ fn no_debug_output_carries_the_key() {
         }
         s.fake.push_fault(taskly_fake_ai::Fault::EchoKeyInError);
         let service = Arc::new(service);
-        let mut stream = service.start(question("hi"));
-        let mut error = None;
-        while let Some(event) = stream.next().await {
-            if let Err(e) = event {
-                error = Some(e);
-            }
-        }
-        let error = error.expect("an error");
+        let error = drain(
+            || service.start(ChatRequest::ask(ProviderId::Openai, "hi")),
+            DEADLINE,
+        )
+        .await
+        .error
+        .expect("an error");
         for text in [
             format!("{error:?}"),
             error.to_string(),

@@ -14,11 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
-use taskly_core::chat::{ChatRequest, Message, Role};
 use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId, Vault};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
+use taskly_testkit::drain::drain;
 
 const KEY: &str = "sk-proj-attackQ7zXv0123456789abcdJKLMnopq";
 const TOKEN: &str = "taskly-token-proxyOnly-WWVVUUTT";
@@ -60,29 +60,12 @@ async fn fake(keys: &[&str], tokens: &[&str]) -> FakeAi {
 
 /// Runs one chat; the events and the error, if any.
 async fn chat(service: &Arc<ChatService>, provider: ProviderId) -> (Vec<ChatEvent>, Option<Error>) {
-    let mut stream = service.start(ChatRequest {
-        provider,
-        model: None,
-        messages: vec![Message {
-            role: Role::User,
-            content: "hello".into(),
-        }],
-        max_tokens: None,
-    });
-    let mut events = Vec::new();
-    let mut error = None;
-    let run = async {
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(event) => events.push(event),
-                Err(e) => error = Some(e),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), run)
-        .await
-        .expect("the request ended");
-    (events, error)
+    let run = drain(
+        || service.start(ChatRequest::ask(provider, "hello")),
+        Duration::from_secs(20),
+    )
+    .await;
+    (run.events, run.error)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
-use taskly_core::chat::{ChatRequest, Message, Role};
 use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
+use taskly_testkit::drain::{Drained, drain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const KEY: &str = "sk-proj-faultFaultFault0123456789abcdWXYZ";
@@ -36,13 +37,18 @@ const SLACK: Duration = Duration::from_millis(1500);
 /// The most the three backoffs add up to: 20 + 40 + 80 ms, +25 % jitter.
 const BACKOFFS: Duration = Duration::from_millis(175);
 
-struct Run {
-    events: Vec<ChatEvent>,
-    error: Option<Error>,
-    elapsed: Duration,
+/// One chat read to its end: its events, its error and how long it took.
+type Run = Drained<ChatEvent, Error>;
+
+/// What the fault tests read from a [`Run`].
+trait RunExt {
+    fn retries(&self) -> Vec<u64>;
+    fn text(&self) -> String;
+    fn error(&self) -> &Error;
+    fn within(&self, bound: Duration);
 }
 
-impl Run {
+impl RunExt for Run {
     fn retries(&self) -> Vec<u64> {
         self.events
             .iter()
@@ -142,36 +148,12 @@ async fn chat(service: &Arc<ChatService>) -> Run {
 }
 
 async fn chat_with(service: &Arc<ChatService>, provider: ProviderId) -> Run {
-    let started = Instant::now();
-    let mut stream = service.start(ChatRequest {
-        provider,
-        model: None,
-        messages: vec![Message {
-            role: Role::User,
-            content: "tell me something".into(),
-        }],
-        max_tokens: None,
-    });
-    let mut events = Vec::new();
-    let mut error = None;
     // A hard stop far beyond every bound, so a broken timeout fails the test instead of hanging it.
-    let deadline = tokio::time::sleep(Duration::from_secs(30));
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            next = stream.next() => match next {
-                Some(Ok(event)) => events.push(event),
-                Some(Err(e)) => error = Some(e),
-                None => break,
-            },
-            () = &mut deadline => panic!("the request never ended: {events:?}"),
-        }
-    }
-    Run {
-        events,
-        error,
-        elapsed: started.elapsed(),
-    }
+    drain(
+        || service.start(ChatRequest::ask(provider, "tell me something")),
+        Duration::from_secs(30),
+    )
+    .await
 }
 
 /// A fault on every OpenAI chat request, however many.
@@ -579,15 +561,7 @@ async fn task_ends(service: &Arc<ChatService>) -> Duration {
 async fn until_retrying(
     service: &Arc<ChatService>,
 ) -> (taskly_core::chat::run::ChatStream, u64, String) {
-    let mut stream = service.start(ChatRequest {
-        provider: ProviderId::Openai,
-        model: None,
-        messages: vec![Message {
-            role: Role::User,
-            content: "tell me something".into(),
-        }],
-        max_tokens: None,
-    });
+    let mut stream = service.start(ChatRequest::ask(ProviderId::Openai, "tell me something"));
     loop {
         let event = tokio::time::timeout(Duration::from_secs(10), stream.next())
             .await
@@ -829,15 +803,7 @@ fn a_reader_that_pauses_does_not_let_the_answer_pile_up_in_memory() {
             });
             let dir = tempfile::tempdir().expect("dir");
             let service = service(&dir, &format!("http://127.0.0.1:{port}/v1")).await;
-            let mut stream = service.start(ChatRequest {
-                provider: ProviderId::Openai,
-                model: None,
-                messages: vec![Message {
-                    role: Role::User,
-                    content: "go".into(),
-                }],
-                max_tokens: None,
-            });
+            let mut stream = service.start(ChatRequest::ask(ProviderId::Openai, "go"));
             // Take the first piece, then stop reading, as a paused terminal does.
             while !matches!(
                 stream.next().await,

@@ -7,6 +7,8 @@
 //! independently of our code.
 #![allow(clippy::expect_used, clippy::print_stderr, missing_docs)]
 
+pub mod drain;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
