@@ -9,8 +9,10 @@
 //! naming the folder), and a file another program keeps locked past the busy timeout
 //! (`database_error` whose message says so and what to do).
 
+pub mod budgets;
 pub mod journal;
 pub mod keys;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

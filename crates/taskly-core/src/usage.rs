@@ -8,11 +8,11 @@
 pub mod budget;
 pub mod prices;
 
-use rusqlite::{Connection, Row, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::{Error, ProviderId, Result};
 
 /// The `key_id` stored for requests that went through Taskly rather than a personal key.
@@ -125,33 +125,21 @@ fn record_in(conn: &mut Connection, event: &UsageEvent, day: &str, now: i64) -> 
     let model: String = event.model.trim().chars().take(MAX_MODEL_CHARS).collect();
     let tokens = |n: u64| i64::try_from(n.min(MAX_TOKENS_PER_REQUEST)).unwrap_or(0);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT INTO usage_daily \
-             (account, key_id, provider, model, day, requests, failures, input_tokens, output_tokens) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8) \
-         ON CONFLICT (account, key_id, provider, model, day) DO UPDATE SET \
-             requests = requests + 1, \
-             failures = failures + excluded.failures, \
-             input_tokens = input_tokens + excluded.input_tokens, \
-             output_tokens = output_tokens + excluded.output_tokens",
-        params![
-            event.account,
+    db::usage::count(
+        &tx,
+        &db::usage::Request {
+            account: &event.account,
             key_id,
-            event.provider.as_str(),
-            model,
+            provider: event.provider.as_str(),
+            model: &model,
             day,
-            i64::from(!event.succeeded),
-            tokens(event.input_tokens),
-            tokens(event.output_tokens),
-        ],
+            failed: i64::from(!event.succeeded),
+            input_tokens: tokens(event.input_tokens),
+            output_tokens: tokens(event.output_tokens),
+        },
     )?;
     if key_id != THROUGH_TASKLY {
-        // max(): two processes finishing out of order never move the time backwards.
-        tx.execute(
-            "UPDATE keys SET last_used_at = max(coalesce(last_used_at, 0), ?1) \
-             WHERE id = ?2 AND account = ?3",
-            params![now, key_id, event.account],
-        )?;
+        db::keys::mark_used(&tx, key_id, &event.account, now)?;
     }
     tx.commit()?;
     Ok(())
@@ -189,64 +177,25 @@ pub(crate) fn rows_in(
     key_id: Option<&str>,
     since: &str,
 ) -> Result<Vec<UsageRow>> {
-    const COLUMNS: &str =
-        "day, key_id, provider, model, requests, failures, input_tokens, output_tokens";
-    const ORDER: &str = "ORDER BY day DESC, key_id, provider, model";
-    let mut rows = Vec::new();
-    let mut push = |row: &Row<'_>| -> rusqlite::Result<()> {
-        if let Some(row) = read_row(row)? {
-            rows.push(row);
-        }
-        Ok(())
-    };
-    match key_id {
-        None => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM usage_daily WHERE account = ?1 AND day >= ?2 {ORDER}"
-            ))?;
-            let mut found = stmt.query(params![account, since])?;
-            while let Some(row) = found.next()? {
-                push(row)?;
-            }
-        }
-        Some(key) => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM usage_daily \
-                 WHERE account = ?1 AND key_id = ?2 AND day >= ?3 {ORDER}"
-            ))?;
-            let mut found = stmt.query(params![account, key, since])?;
-            while let Some(row) = found.next()? {
-                push(row)?;
-            }
-        }
-    }
-    Ok(rows)
-}
-
-fn read_row(row: &Row<'_>) -> rusqlite::Result<Option<UsageRow>> {
-    let provider: String = row.get(2)?;
-    let Ok(provider) = provider.parse::<ProviderId>() else {
-        // Only a newer Taskly with more providers writes such a row; its cost is unknown anyway.
-        tracing::warn!(%provider, "usage row for an unknown provider skipped");
-        return Ok(None);
-    };
-    let count = |i: usize| -> rusqlite::Result<u64> {
-        Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
-    };
-    let key_id: String = row.get(1)?;
-    let model: String = row.get(3)?;
-    let (input_tokens, output_tokens) = (count(6)?, count(7)?);
-    Ok(Some(UsageRow {
-        day: row.get(0)?,
-        key_id: (key_id != THROUGH_TASKLY).then_some(key_id),
-        provider,
-        estimated_cost_usd: prices::estimate(provider, &model, input_tokens, output_tokens),
-        model,
-        requests: count(4)?,
-        failures: count(5)?,
-        input_tokens,
-        output_tokens,
-    }))
+    Ok(db::usage::rows(conn, account, key_id, since)?
+        .into_iter()
+        .map(|row| UsageRow {
+            estimated_cost_usd: prices::estimate(
+                row.provider,
+                &row.model,
+                row.input_tokens,
+                row.output_tokens,
+            ),
+            day: row.day,
+            key_id: (row.key_id != THROUGH_TASKLY).then_some(row.key_id),
+            provider: row.provider,
+            model: row.model,
+            requests: row.requests,
+            failures: row.failures,
+            input_tokens: row.input_tokens,
+            output_tokens: row.output_tokens,
+        })
+        .collect())
 }
 
 /// Today's date in UTC, `YYYY-MM-DD`.
@@ -336,31 +285,16 @@ pub(crate) mod tests {
 
     pub(crate) async fn insert_key(db: &Db, account: &str, id: &str) {
         let (account, id) = (account.to_owned(), id.to_owned());
-        db.call(move |conn| {
-            conn.execute(
-                "INSERT INTO keys (id, account, provider, label, base_url, masked_hint, state, \
-                     verification, created_at, updated_at) \
-                 VALUES (?1, ?2, 'openai', 'k', 'https://api.openai.com/v1', 'sk-…abcd', \
-                     'active', 'unverified', 1, 1)",
-                params![id, account],
-            )?;
-            Ok(())
-        })
-        .await
-        .expect("insert key");
+        db.call(move |conn| db::keys::insert_bare_for_test(conn, &account, &id))
+            .await
+            .expect("insert key");
     }
 
     async fn last_used(db: &Db, id: &str) -> Option<i64> {
         let id = id.to_owned();
-        db.call(move |conn| {
-            Ok(conn.query_row(
-                "SELECT last_used_at FROM keys WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .expect("query")
+        db.call(move |conn| db::keys::last_used_at(conn, &id))
+            .await
+            .expect("query")
     }
 
     #[tokio::test]

@@ -278,6 +278,29 @@ pub(crate) fn enabled(conn: &Connection, account: &str) -> Result<Vec<EnabledKey
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Marks the account's key `id` as used at `now`. max(): two processes finishing out of order
+/// never move the time backwards.
+pub(crate) fn mark_used(tx: &Transaction<'_>, id: &str, account: &str, now: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE keys SET last_used_at = max(coalesce(last_used_at, 0), ?1) \
+         WHERE id = ?2 AND account = ?3",
+        params![now, id, account],
+    )?;
+    Ok(())
+}
+
+/// Whether the account has an active key `id`.
+pub(crate) fn exists_active(conn: &Connection, id: &str, account: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
+            params![id, account],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// Every row not `active`, in any account (for recovery).
 pub(crate) fn unfinished(conn: &Connection) -> Result<Vec<Unfinished>> {
     let mut stmt = conn.prepare(
@@ -343,4 +366,27 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<KeyInfo>> {
         updated_at: rfc3339(row.get(11)?),
         last_used_at: row.get::<_, Option<i64>>(12)?.map(rfc3339),
     }))
+}
+
+/// Test support: an active, switched-off OpenAI key row `id` of `account`, with no credential.
+#[cfg(test)]
+pub(crate) fn insert_bare_for_test(conn: &Connection, account: &str, id: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO keys (id, account, provider, label, base_url, masked_hint, state, \
+             verification, created_at, updated_at) \
+         VALUES (?1, ?2, 'openai', 'k', 'https://api.openai.com/v1', 'sk-…abcd', \
+             'active', 'unverified', 1, 1)",
+        params![id, account],
+    )?;
+    Ok(())
+}
+
+/// Test support: when key `id` was last used.
+#[cfg(test)]
+pub(crate) fn last_used_at(conn: &Connection, id: &str) -> Result<Option<i64>> {
+    Ok(conn.query_row(
+        "SELECT last_used_at FROM keys WHERE id = ?1",
+        params![id],
+        |r| r.get(0),
+    )?)
 }

@@ -4,12 +4,12 @@
 //! in UTC. Requests to models without a known price count as nothing, so a budget can only be
 //! as good as the price table; the check says nothing about them rather than guess.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Totals, day_of, month_start_of, rows_in};
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::{Error, Result};
 
 /// The `period` of a daily limit.
@@ -112,42 +112,13 @@ pub async fn set_budget(db: &Db, account: &str, key_id: &str, budget: Budget) ->
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if budget.is_unlimited() {
             // Also works for a key removed since: its leftover limits can still be cleared.
-            tx.execute(
-                "DELETE FROM key_budgets WHERE key_id = ?1 AND account = ?2",
-                params![key_id, account],
-            )?;
+            db::budgets::delete(&tx, &key_id, &account)?;
         } else {
-            let exists = tx
-                .query_row(
-                    "SELECT 1 FROM keys WHERE id = ?1 AND account = ?2 AND state = 'active'",
-                    params![key_id, account],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
+            let exists = db::keys::exists_active(&tx, &key_id, &account)?;
             if !exists {
                 return Err(Error::KeyNotFound { id: key_id });
             }
-            // The WHERE keeps another account's row (same id) untouched, whatever happens.
-            tx.execute(
-                "INSERT INTO key_budgets (key_id, account, daily_soft_usd, daily_hard_usd, \
-                     monthly_soft_usd, monthly_hard_usd) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-                 ON CONFLICT (key_id) DO UPDATE SET \
-                     daily_soft_usd = excluded.daily_soft_usd, \
-                     daily_hard_usd = excluded.daily_hard_usd, \
-                     monthly_soft_usd = excluded.monthly_soft_usd, \
-                     monthly_hard_usd = excluded.monthly_hard_usd \
-                 WHERE key_budgets.account = excluded.account",
-                params![
-                    key_id,
-                    account,
-                    budget.daily_soft_usd,
-                    budget.daily_hard_usd,
-                    budget.monthly_soft_usd,
-                    budget.monthly_hard_usd,
-                ],
-            )?;
+            db::budgets::upsert(&tx, &key_id, &account, &budget)?;
         }
         tx.commit()?;
         Ok(())
@@ -158,7 +129,7 @@ pub async fn set_budget(db: &Db, account: &str, key_id: &str, budget: Budget) ->
 /// A key's limits ([`Budget::default`], no limit, when none are set).
 pub async fn get_budget(db: &Db, account: &str, key_id: &str) -> Result<Budget> {
     let (account, key_id) = (account.to_owned(), key_id.to_owned());
-    db.call(move |conn| budget_in(conn, &account, &key_id))
+    db.call(move |conn| db::budgets::get(conn, &account, &key_id))
         .await
 }
 
@@ -182,7 +153,7 @@ fn check_in(
 ) -> Result<BudgetCheck> {
     // One read transaction: the limits and the spend come from the same snapshot.
     let tx = conn.transaction()?;
-    let budget = budget_in(&tx, account, key_id)?;
+    let budget = db::budgets::get(&tx, account, key_id)?;
     if budget.is_unlimited() {
         return Ok(BudgetCheck::Within);
     }
@@ -193,25 +164,6 @@ fn check_in(
     let day = Totals::of(rows.iter().filter(|r| r.day == today)).estimated_cost_usd;
     tx.finish()?;
     evaluate(key_id, &budget, day, month)
-}
-
-fn budget_in(conn: &Connection, account: &str, key_id: &str) -> Result<Budget> {
-    Ok(conn
-        .query_row(
-            "SELECT daily_soft_usd, daily_hard_usd, monthly_soft_usd, monthly_hard_usd \
-             FROM key_budgets WHERE key_id = ?1 AND account = ?2",
-            params![key_id, account],
-            |r| {
-                Ok(Budget {
-                    daily_soft_usd: r.get(0)?,
-                    daily_hard_usd: r.get(1)?,
-                    monthly_soft_usd: r.get(2)?,
-                    monthly_hard_usd: r.get(3)?,
-                })
-            },
-        )
-        .optional()?
-        .unwrap_or_default())
 }
 
 /// A limit is reached when the spend is at or above it.
