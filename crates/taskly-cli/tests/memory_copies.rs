@@ -251,20 +251,15 @@ fn copies_of_a_removed_key_left_in_memory() {
     let keyring = taskly_testkit::SecretService::start();
     let (fake, url) = start_fake_child(&seed);
     let mut fake = KillOnDrop(fake);
-    let status = Command::new(std::env::current_exe().expect("exe"))
-        .args([
-            "--exact",
-            "measure_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(SEED_VAR.replace("FAKE_SEED", "SEED"), &seed)
-        .env(MEASURE_VAR, &url)
-        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
-        .status()
-        .expect("measuring process");
+    // Fails unless the measuring process ran and passed (the fake is killed on the way out).
+    keyring.run_test_in_child(
+        "measure_child",
+        &[
+            (&SEED_VAR.replace("FAKE_SEED", "SEED"), &seed),
+            (MEASURE_VAR, &url),
+        ],
+    );
     fake.stop();
-    assert!(status.success(), "the measuring process passed");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report_path()).expect("report"))
             .expect("json");

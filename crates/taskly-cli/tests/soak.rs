@@ -12,12 +12,15 @@
 //! its environment from the start (the core reads it when it opens the Secret Service).
 #![allow(clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
+#[path = "support/taskly_binary.rs"]
+mod taskly_binary;
+
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use taskly_binary::Cli;
 use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
 use taskly_core::{ApiKey, Config, ProviderId, Vault};
@@ -51,13 +54,8 @@ fn sixty_four_concurrent_chats_survive_faults_and_key_churn_from_another_process
         return;
     }
     let keyring = taskly_testkit::SecretService::start();
-    let status = Command::new(std::env::current_exe().expect("exe"))
-        .args(["--exact", "soak_child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_VAR, "1")
-        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
-        .status()
-        .expect("soak process");
-    assert!(status.success(), "the soak process passed");
+    // Fails unless the soak process ran and passed.
+    keyring.run_test_in_child("soak_child", &[(CHILD_VAR, "1")]);
 }
 
 fn fd_count() -> i64 {
@@ -75,43 +73,10 @@ fn rss_kib() -> i64 {
         .unwrap_or(-1)
 }
 
-struct Cli {
-    data: std::path::PathBuf,
-    fake_url: String,
-    proxy_url: String,
-}
-
 impl Cli {
     fn run(&self, args: &[&str], stdin: &str) -> (bool, String) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_taskly"))
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.data)
-            .env("TASKLY_DATA_DIR", self.data.join("data"))
-            .env("TASKLY_HTTP_TIMEOUT_MS", "5000")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("TASKLY_OPENAI_BASE_URL", &self.fake_url)
-            .env("TASKLY_PROXY_URL", &self.proxy_url)
-            .env("TASKLY_PROXY_TOKEN", TOKEN)
-            .env(
-                "DBUS_SESSION_BUS_ADDRESS",
-                std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default(),
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("taskly");
-        {
-            use std::io::Write;
-            let _ = child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(stdin.as_bytes());
-        }
-        let out = child.wait_with_output().expect("wait");
+        // A command refused before it reads its input fails on its own; the write may not.
+        let (out, _written) = self.output(args, stdin);
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -181,13 +146,14 @@ async fn soak_child() {
     .expect("proxy");
     let dir = tempfile::tempdir().expect("dir");
     let cli = Arc::new(Cli {
-        data: dir.path().to_path_buf(),
+        home: dir.path().to_path_buf(),
         fake_url: fake.base_url(Flavor::OpenAi),
         proxy_url: proxy.base_url(Flavor::Proxy),
+        token: TOKEN,
     });
     let key_1 = cli.add(KEY_1).expect("first key");
 
-    let mut config = Config::new(dir.path().join("data"));
+    let mut config = Config::new(cli.data_dir());
     config
         .base_url_overrides
         .insert(ProviderId::Openai, fake.base_url(Flavor::OpenAi));

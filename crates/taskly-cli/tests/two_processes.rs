@@ -10,12 +10,13 @@
 //! that address in its environment from the start.
 #![allow(clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[path = "support/taskly_binary.rs"]
+mod taskly_binary;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use taskly_binary::Cli;
 use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
 use taskly_core::{ApiKey, Config, ProviderId, Vault};
@@ -34,64 +35,17 @@ fn a_change_from_another_process_counts_on_the_very_next_request() {
         return;
     }
     let keyring = taskly_testkit::SecretService::start();
-    let out = Command::new(std::env::current_exe().expect("exe"))
-        .args([
-            "--exact",
-            "long_lived_core",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_VAR, "1")
-        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
-        .stdin(Stdio::null())
-        .output()
-        .expect("the core's process");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    print!("{stdout}");
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the core's process passed");
-    assert!(stdout.contains("1 passed"), "the core's process ran");
+    // Fails unless the core's process ran and passed.
+    keyring.run_test_in_child("long_lived_core", &[(CHILD_VAR, "1")]);
     // Both processes really used the private keyring: the key they left is there.
     assert_eq!(keyring.usernames().len(), 1, "{:?}", keyring.usernames());
 }
 
 /// The `taskly` binary, run as a person would, on the same data folder and keyring.
-struct Cli {
-    home: PathBuf,
-    fake_url: String,
-    proxy_url: String,
-}
-
 impl Cli {
     fn run(&self, args: &[&str], stdin: &str) -> serde_json::Value {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_taskly"))
-            .args(args)
-            .arg("--json")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("TASKLY_DATA_DIR", data_dir(&self.home))
-            .env("TASKLY_HTTP_TIMEOUT_MS", "5000")
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("TASKLY_OPENAI_BASE_URL", &self.fake_url)
-            .env("TASKLY_PROXY_URL", &self.proxy_url)
-            .env("TASKLY_PROXY_TOKEN", TOKEN)
-            .env(
-                "DBUS_SESSION_BUS_ADDRESS",
-                std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("the private bus"),
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("taskly");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("stdin");
-        let out = child.wait_with_output().expect("wait");
+        let (out, written) = self.output(&[args, &["--json"]].concat(), stdin);
+        written.expect("stdin");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -105,10 +59,6 @@ impl Cli {
         let json = self.run(&["keys", "add", "--provider", "openai", on], key);
         json["key"]["id"].as_str().expect("an id").to_owned()
     }
-}
-
-fn data_dir(home: &Path) -> PathBuf {
-    home.join("data")
 }
 
 /// One request through the long-lived core, read to its end: who answered, and the
@@ -169,11 +119,12 @@ async fn long_lived_core() {
         home: home.path().to_owned(),
         fake_url: provider.base_url(Flavor::OpenAi),
         proxy_url: proxy.base_url(Flavor::Proxy),
+        token: TOKEN,
     };
 
     // The core opens the data folder and the store before the CLI has made anything, as the
     // app does at start, and keeps them for the whole test.
-    let mut config = Config::new(data_dir(home.path()));
+    let mut config = Config::new(cli.data_dir());
     config
         .base_url_overrides
         .insert(ProviderId::Openai, cli.fake_url.clone());

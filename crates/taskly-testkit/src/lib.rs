@@ -285,6 +285,42 @@ impl SecretService {
     pub fn keyring_dir(&self) -> PathBuf {
         self.dir.path().join("home/.local/share/keyrings")
     }
+
+    /// Runs test `name` of the running test binary again, alone (`--exact`), in a child process
+    /// on this bus with `envs` set, and passes on its output. The core finds the Secret Service
+    /// through `DBUS_SESSION_BUS_ADDRESS` and a test may not change its own environment
+    /// (`set_var` is unsafe), so a test that needs the private keyring runs its body there.
+    /// Fails unless the child passed and really ran the test.
+    #[allow(clippy::print_stdout)] // the child's output, passed on
+    pub fn run_test_in_child(&self, name: &str, envs: &[(&str, &str)]) {
+        let out = Command::new(std::env::current_exe().expect("the test binary"))
+            // `--include-ignored`: the parent of an ignored test runs only when asked to.
+            .args([
+                "--exact",
+                name,
+                "--nocapture",
+                "--test-threads=1",
+                "--include-ignored",
+            ])
+            .envs(envs.iter().copied())
+            .env("DBUS_SESSION_BUS_ADDRESS", self.address())
+            .stdin(Stdio::null())
+            .output()
+            .expect("the test's keyring process");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        print!("{stdout}");
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name} failed in its keyring process ({})",
+            out.status
+        );
+        // A filter that matched nothing would also succeed.
+        assert!(
+            stdout.contains("1 passed"),
+            "{name} did not run in its keyring process"
+        );
+    }
 }
 
 impl Drop for SecretService {

@@ -58,34 +58,7 @@ pub fn run<F: Future<Output = ()>>(name: &str, body: F) {
     }
     drop(body);
     let keyring = shared_keyring();
-    let out = Command::new(std::env::current_exe().expect("the test binary"))
-        // `--include-ignored`: the parent of an ignored test runs only when asked to.
-        .args([
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-            "--include-ignored",
-        ])
-        .env(CHILD_VAR, keyring.address())
-        .env("DBUS_SESSION_BUS_ADDRESS", keyring.address())
-        .stdin(Stdio::null())
-        .output()
-        .expect("the test's keyring process");
-    drop(keyring);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    print!("{stdout}");
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "{name} failed in its keyring process ({})",
-        out.status
-    );
-    // A filter that matched nothing would also succeed.
-    assert!(
-        stdout.contains("1 passed"),
-        "{name} did not run in its keyring process"
-    );
+    keyring.run_test_in_child(name, &[(CHILD_VAR, keyring.address())]);
 }
 
 /// Opens the vault `config` describes with the OS credential store, as the app does, and checks
