@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use taskly_fake_ai::Fault;
 
-use crate::support::{Run, Sandbox, VALID_KEY, entry, finish};
+use crate::support::{Run, Sandbox, VALID_KEY, entry, finish, spawn_command};
 
 const NOBODY: u32 = 65534;
 
@@ -101,20 +101,7 @@ async fn files_are_private_whatever_the_umask_and_another_user_cannot_read_them(
                 sh.env(k, v);
             }
         }
-        let mut child = sh
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("stdin");
-        child
+        spawn_command(sh, stdin)
     };
     finish(
         spawn(

@@ -134,20 +134,7 @@ impl Sandbox {
     }
 
     pub fn spawn(&self, args: &[&str], stdin: &str) -> Child {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("taskly starts");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child
+        spawn_command(self.command(args), stdin)
     }
 
     /// Adds a key with `--json` and returns its id.
@@ -187,7 +174,16 @@ impl Sandbox {
 }
 
 /// Runs a prepared `taskly` command (see [`Sandbox::command`]) with `stdin` as input.
-pub fn run_command(mut cmd: Command, stdin: &str) -> Run {
+pub fn run_command(cmd: Command, stdin: &str) -> Run {
+    finish(
+        spawn_command(cmd, stdin)
+            .wait_with_output()
+            .expect("taskly runs"),
+    )
+}
+
+/// Starts a prepared `taskly` command with `stdin` written to it and its output piped.
+pub fn spawn_command(mut cmd: Command, stdin: &str) -> Child {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -200,7 +196,7 @@ pub fn run_command(mut cmd: Command, stdin: &str) -> Run {
         .expect("stdin")
         .write_all(stdin.as_bytes())
         .expect("write stdin");
-    finish(child.wait_with_output().expect("taskly runs"))
+    child
 }
 
 pub fn finish(out: Output) -> Run {
