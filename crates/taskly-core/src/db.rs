@@ -12,6 +12,7 @@
 pub mod budgets;
 pub mod journal;
 pub mod keys;
+pub mod settings;
 pub mod usage;
 
 use std::path::{Path, PathBuf};

@@ -6,10 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::{Error, Result};
 
 /// A setting Taskly knows.
@@ -88,44 +87,23 @@ impl FromStr for Setting {
 /// The stored value, or `None` when the account never set it.
 pub async fn get(db: &Db, account: &str, setting: Setting) -> Result<Option<String>> {
     let account = account.to_owned();
-    db.call(move |conn| {
-        Ok(conn
-            .query_row(
-                "SELECT value FROM settings WHERE account = ?1 AND name = ?2",
-                params![account, setting.name()],
-                |r| r.get(0),
-            )
-            .optional()?)
-    })
-    .await
+    db.call(move |conn| db::settings::get(conn, &account, setting.name()))
+        .await
 }
 
 /// Stores a value after checking it.
 pub async fn set(db: &Db, account: &str, setting: Setting, value: &str) -> Result<()> {
     setting.check(value)?;
     let (account, value) = (account.to_owned(), value.to_owned());
-    db.call(move |conn| {
-        conn.execute(
-            "INSERT INTO settings (account, name, value) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (account, name) DO UPDATE SET value = excluded.value",
-            params![account, setting.name(), value],
-        )?;
-        Ok(())
-    })
-    .await
+    db.call(move |conn| db::settings::set(conn, &account, setting.name(), &value))
+        .await
 }
 
 /// Forgets the stored value, so the default applies again.
 pub async fn reset(db: &Db, account: &str, setting: Setting) -> Result<()> {
     let account = account.to_owned();
-    db.call(move |conn| {
-        conn.execute(
-            "DELETE FROM settings WHERE account = ?1 AND name = ?2",
-            params![account, setting.name()],
-        )?;
-        Ok(())
-    })
-    .await
+    db.call(move |conn| db::settings::delete(conn, &account, setting.name()))
+        .await
 }
 
 /// Whether a failing personal key may fall back to Taskly (default: no).
@@ -203,15 +181,10 @@ mod tests {
                 ..
             }
         ));
-        db.call(|conn| {
-            conn.execute(
-                "INSERT INTO settings (account, name, value) VALUES ('local', 'fallback_to_taskly', 'TRUE')",
-                [],
-            )?;
-            Ok(())
-        })
-        .await
-        .expect("insert");
+        // Stored past the check, as a damaged or hand-edited file would have it.
+        db.call(|conn| db::settings::set(conn, "local", "fallback_to_taskly", "TRUE"))
+            .await
+            .expect("insert");
         assert!(!fallback_to_taskly(&db, "local").await.expect("get"));
     }
 
