@@ -8,6 +8,11 @@
 //! byte: we never delete, rename or recreate it), a folder we cannot write (`data_dir_unusable`,
 //! naming the folder), and a file another program keeps locked past the busy timeout
 //! (`database_error` whose message says so and what to do).
+//!
+//! Every statement on a table lives in that table's module (`keys`, `journal` for
+//! `credential_cleanup`, `usage` for `usage_daily`, `budgets` for `key_budgets`, `settings`);
+//! nothing outside `db/` writes SQL. Their functions take the caller's connection or
+//! transaction, so the callers keep deciding where a `BEGIN IMMEDIATE` starts and ends.
 
 pub mod budgets;
 pub mod journal;
