@@ -24,7 +24,7 @@ use taskly_binary::Cli;
 use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
 use taskly_core::{ApiKey, Config, ProviderId, Vault};
-use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
+use taskly_fake_ai::{Fault, Flavor, ScriptedFault};
 use taskly_testkit::drain::drain_within;
 use tokio::sync::Mutex;
 
@@ -130,20 +130,8 @@ async fn soak_child() {
     if std::env::var(CHILD_VAR).is_err() {
         return;
     }
-    let fake = Arc::new(
-        FakeAi::start(FakeAiConfig {
-            provider_keys: vec![KEY_1.into(), KEY_2.into()],
-            ..FakeAiConfig::default()
-        })
-        .await
-        .expect("fake"),
-    );
-    let proxy = FakeAi::start(FakeAiConfig {
-        proxy_tokens: vec![TOKEN.into()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("proxy");
+    let fake = Arc::new(taskly_testkit::fake::provider(&[KEY_1, KEY_2]).await);
+    let proxy = taskly_testkit::fake::proxy(TOKEN).await;
     let dir = tempfile::tempdir().expect("dir");
     let cli = Arc::new(Cli {
         home: dir.path().to_path_buf(),

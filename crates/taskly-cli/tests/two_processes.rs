@@ -20,7 +20,7 @@ use taskly_binary::Cli;
 use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
 use taskly_core::{ApiKey, Config, ProviderId, Vault};
-use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+use taskly_fake_ai::{FakeAi, Flavor};
 use taskly_testkit::drain::drain;
 
 const CHILD_VAR: &str = "TASKLY_TWO_PROCESSES_CHILD";
@@ -102,18 +102,8 @@ async fn long_lived_core() {
     if std::env::var_os(CHILD_VAR).is_none() {
         return;
     }
-    let provider = FakeAi::start(FakeAiConfig {
-        provider_keys: vec![FIRST.into(), REPLACEMENT.into(), SECOND.into()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("fake provider");
-    let proxy = FakeAi::start(FakeAiConfig {
-        proxy_tokens: vec![TOKEN.into()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("fake proxy");
+    let provider = taskly_testkit::fake::provider(&[FIRST, REPLACEMENT, SECOND]).await;
+    let proxy = taskly_testkit::fake::proxy(TOKEN).await;
     let home = tempfile::tempdir().expect("home");
     let cli = Cli {
         home: home.path().to_owned(),

@@ -21,7 +21,7 @@ use futures::StreamExt;
 use taskly_core::chat::ChatRequest;
 use taskly_core::chat::run::{ChatEvent, ChatService};
 use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId};
-use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
+use taskly_fake_ai::{FakeAi, Fault, Flavor, ScriptedFault};
 use taskly_testkit::drain::{Drained, drain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -135,12 +135,7 @@ async fn service_with(
 }
 
 async fn fake() -> FakeAi {
-    FakeAi::start(FakeAiConfig {
-        provider_keys: vec![KEY.into()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("fake")
+    taskly_testkit::fake::provider(&[KEY]).await
 }
 
 async fn chat(service: &Arc<ChatService>) -> Run {

@@ -9,7 +9,7 @@ use taskly_core::vault::credentials::{
     CredentialStore, KeyringStore, SERVICE, StoreFailure, StoreKind, StoredKey,
 };
 use taskly_core::{ApiKey, Config, Error, NewKey, ProviderId, Vault};
-use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+use taskly_fake_ai::{FakeAi, Flavor};
 
 const KEY: &str = "sk-proj-faultFaultFault0123456789abcdEFGH";
 const NEW_KEY: &str = "sk-proj-secondSecondSecond0123456789IJKL";
@@ -127,12 +127,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let fake = FakeAi::start(FakeAiConfig {
-        provider_keys: vec![KEY.into(), NEW_KEY.into()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("fake");
+    let fake = taskly_testkit::fake::provider(&[KEY, NEW_KEY]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = Config::new(dir.path());
     config

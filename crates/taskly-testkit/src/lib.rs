@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::print_stderr, missing_docs)]
 
 pub mod drain;
+pub mod fake;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! proxy's host, by any command (add, validate, update, chat), and a stored key only ever to the
 //! origin it was checked at, whatever the SQLite file says now.
 
-use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+use taskly_fake_ai::{FakeAi, Flavor};
 
 use crate::support::{Sandbox, VALID_KEY};
 
@@ -115,12 +115,7 @@ async fn validate_and_chat_refuse_a_proxy_that_now_points_at_the_keys_host() {
 async fn a_stored_key_goes_only_to_the_origin_it_was_checked_at() {
     let sb = Sandbox::new().await;
     let id = sb.add(VALID_KEY, &["--enable"]);
-    let elsewhere = FakeAi::start(FakeAiConfig {
-        provider_keys: vec![VALID_KEY.to_owned()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("second server");
+    let elsewhere = taskly_testkit::fake::provider(&[VALID_KEY]).await;
     let moved = elsewhere.base_url(Flavor::OpenAi);
     tamper_base_url(&sb, &id, &moved);
     sb.fake.clear_requests();

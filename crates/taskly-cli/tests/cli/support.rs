@@ -64,12 +64,7 @@ impl Sandbox {
             ..FakeAiConfig::default()
         };
         let fake = FakeAi::start(config).await.expect("fake provider starts");
-        let proxy = FakeAi::start(FakeAiConfig {
-            proxy_tokens: vec![PROXY_TOKEN.to_owned()],
-            ..FakeAiConfig::default()
-        })
-        .await
-        .expect("fake proxy starts");
+        let proxy = taskly_testkit::fake::proxy(PROXY_TOKEN).await;
         let data = tempfile::Builder::new()
             .prefix("taskly-data-")
             .tempdir()
