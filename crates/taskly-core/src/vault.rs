@@ -74,41 +74,7 @@ pub struct KeyUpdate {
     pub verify: bool,
 }
 
-/// What the user sees of a stored key. Never the secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct KeyInfo {
-    /// Stable id, e.g. `k_3f9a2c1b7e`.
-    pub id: String,
-    /// Provider id.
-    pub provider: ProviderId,
-    /// Provider name.
-    pub provider_name: &'static str,
-    /// The user's label.
-    pub label: String,
-    /// Where requests with this key go.
-    pub base_url: String,
-    /// Whether `base_url` differs from the provider's default.
-    pub custom_base_url: bool,
-    /// Masked hint (`sk-proj-…a1b2`).
-    pub masked: String,
-    /// Whether requests to this provider use this key.
-    pub enabled: bool,
-    /// Last verification result.
-    pub verification: Verification,
-    /// A note on that result (rate limited, quota, saved without checking).
-    pub verification_note: Option<String>,
-    /// When it was last verified (RFC 3339).
-    pub verified_at: Option<String>,
-    /// Models the key can use, from the last verification.
-    pub models: Vec<String>,
-    /// When it was added.
-    pub created_at: String,
-    /// When it was last changed.
-    pub updated_at: String,
-    /// When a request last used it.
-    pub last_used_at: Option<String>,
-}
+pub use crate::db::keys::KeyInfo;
 
 /// The result of adding or changing a key.
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,15 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::Result;
-use crate::usage::budget::Budget;
+
+/// A key's limits in USD as stored; `None` is no limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Limits {
+    pub(crate) daily_soft_usd: Option<f64>,
+    pub(crate) daily_hard_usd: Option<f64>,
+    pub(crate) monthly_soft_usd: Option<f64>,
+    pub(crate) monthly_hard_usd: Option<f64>,
+}
 
 /// Deletes the key's limits (also those of a key removed since).
 pub(crate) fn delete(tx: &Transaction<'_>, key_id: &str, account: &str) -> Result<()> {
@@ -20,7 +28,7 @@ pub(crate) fn upsert(
     tx: &Transaction<'_>,
     key_id: &str,
     account: &str,
-    budget: &Budget,
+    limits: &Limits,
 ) -> Result<()> {
     tx.execute(
         "INSERT INTO key_budgets (key_id, account, daily_soft_usd, daily_hard_usd, \
@@ -35,24 +43,24 @@ pub(crate) fn upsert(
         params![
             key_id,
             account,
-            budget.daily_soft_usd,
-            budget.daily_hard_usd,
-            budget.monthly_soft_usd,
-            budget.monthly_hard_usd,
+            limits.daily_soft_usd,
+            limits.daily_hard_usd,
+            limits.monthly_soft_usd,
+            limits.monthly_hard_usd,
         ],
     )?;
     Ok(())
 }
 
-/// The key's limits ([`Budget::default`], no limit, when none are stored).
-pub(crate) fn get(conn: &Connection, account: &str, key_id: &str) -> Result<Budget> {
+/// The key's limits, or `None` when none are stored.
+pub(crate) fn get(conn: &Connection, account: &str, key_id: &str) -> Result<Option<Limits>> {
     Ok(conn
         .query_row(
             "SELECT daily_soft_usd, daily_hard_usd, monthly_soft_usd, monthly_hard_usd \
              FROM key_budgets WHERE key_id = ?1 AND account = ?2",
             params![key_id, account],
             |r| {
-                Ok(Budget {
+                Ok(Limits {
                     daily_soft_usd: r.get(0)?,
                     daily_hard_usd: r.get(1)?,
                     monthly_soft_usd: r.get(2)?,
@@ -60,6 +68,5 @@ pub(crate) fn get(conn: &Connection, account: &str, key_id: &str) -> Result<Budg
                 })
             },
         )
-        .optional()?
-        .unwrap_or_default())
+        .optional()?)
 }

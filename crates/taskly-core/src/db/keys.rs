@@ -7,15 +7,51 @@
 //! [`Transaction`] must run inside the caller's `BEGIN IMMEDIATE`.
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde::Serialize;
 
 use crate::providers::validate::{ValidationOutcome, Verification};
 use crate::time_fmt::{now_unix, rfc3339};
-use crate::vault::KeyInfo;
 use crate::{Error, ProviderId, Result};
 
 /// The columns [`read_row`] reads, in its order.
 const COLUMNS: &str = "id, provider, label, base_url, masked_hint, enabled, verification, verification_note, \
                        verified_at, models, created_at, updated_at, last_used_at";
+
+/// What the user sees of a stored key (one active row). Never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct KeyInfo {
+    /// Stable id, e.g. `k_3f9a2c1b7e`.
+    pub id: String,
+    /// Provider id.
+    pub provider: ProviderId,
+    /// Provider name.
+    pub provider_name: &'static str,
+    /// The user's label.
+    pub label: String,
+    /// Where requests with this key go.
+    pub base_url: String,
+    /// Whether `base_url` differs from the provider's default.
+    pub custom_base_url: bool,
+    /// Masked hint (`sk-proj-…a1b2`).
+    pub masked: String,
+    /// Whether requests to this provider use this key.
+    pub enabled: bool,
+    /// Last verification result.
+    pub verification: Verification,
+    /// A note on that result (rate limited, quota, saved without checking).
+    pub verification_note: Option<String>,
+    /// When it was last verified (RFC 3339).
+    pub verified_at: Option<String>,
+    /// Models the key can use, from the last verification.
+    pub models: Vec<String>,
+    /// When it was added.
+    pub created_at: String,
+    /// When it was last changed.
+    pub updated_at: String,
+    /// When a request last used it.
+    pub last_used_at: Option<String>,
+}
 
 /// A key about to be added: written `pending` before its credential exists.
 pub(crate) struct Pending {

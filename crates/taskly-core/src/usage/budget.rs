@@ -118,7 +118,7 @@ pub async fn set_budget(db: &Db, account: &str, key_id: &str, budget: Budget) ->
             if !exists {
                 return Err(Error::KeyNotFound { id: key_id });
             }
-            db::budgets::upsert(&tx, &key_id, &account, &budget)?;
+            db::budgets::upsert(&tx, &key_id, &account, &budget.into())?;
         }
         tx.commit()?;
         Ok(())
@@ -129,7 +129,7 @@ pub async fn set_budget(db: &Db, account: &str, key_id: &str, budget: Budget) ->
 /// A key's limits ([`Budget::default`], no limit, when none are set).
 pub async fn get_budget(db: &Db, account: &str, key_id: &str) -> Result<Budget> {
     let (account, key_id) = (account.to_owned(), key_id.to_owned());
-    db.call(move |conn| db::budgets::get(conn, &account, &key_id))
+    db.call(move |conn| budget_in(conn, &account, &key_id))
         .await
 }
 
@@ -153,7 +153,7 @@ fn check_in(
 ) -> Result<BudgetCheck> {
     // One read transaction: the limits and the spend come from the same snapshot.
     let tx = conn.transaction()?;
-    let budget = db::budgets::get(&tx, account, key_id)?;
+    let budget = budget_in(&tx, account, key_id)?;
     if budget.is_unlimited() {
         return Ok(BudgetCheck::Within);
     }
@@ -164,6 +164,35 @@ fn check_in(
     let day = Totals::of(rows.iter().filter(|r| r.day == today)).estimated_cost_usd;
     tx.finish()?;
     evaluate(key_id, &budget, day, month)
+}
+
+/// The key's limits, [`Budget::default`] (no limit) when none are stored.
+fn budget_in(conn: &Connection, account: &str, key_id: &str) -> Result<Budget> {
+    Ok(db::budgets::get(conn, account, key_id)?
+        .map(Budget::from)
+        .unwrap_or_default())
+}
+
+impl From<db::budgets::Limits> for Budget {
+    fn from(l: db::budgets::Limits) -> Self {
+        Self {
+            daily_soft_usd: l.daily_soft_usd,
+            daily_hard_usd: l.daily_hard_usd,
+            monthly_soft_usd: l.monthly_soft_usd,
+            monthly_hard_usd: l.monthly_hard_usd,
+        }
+    }
+}
+
+impl From<Budget> for db::budgets::Limits {
+    fn from(b: Budget) -> Self {
+        Self {
+            daily_soft_usd: b.daily_soft_usd,
+            daily_hard_usd: b.daily_hard_usd,
+            monthly_soft_usd: b.monthly_soft_usd,
+            monthly_hard_usd: b.monthly_hard_usd,
+        }
+    }
 }
 
 /// A limit is reached when the spend is at or above it.
