@@ -24,6 +24,7 @@ pub mod time_fmt;
 mod ui_export;
 pub mod usage;
 pub mod vault;
+pub mod views;
 
 pub use account::AccountId;
 pub use config::{Config, StoreChoice};

@@ -1,6 +1,6 @@
 //! The account's settings: whether Taskly may answer when a personal key fails.
 
-use taskly_core::{ErrorPayload, settings};
+use taskly_core::ErrorPayload;
 use tauri::State;
 
 use super::args::Arg;
@@ -12,7 +12,10 @@ type Answer<T> = Result<T, ErrorPayload>;
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Answer<Settings> {
     let services = state.services()?;
-    let on = settings::fallback_to_taskly(services.vault.db(), services.vault.account().as_str())
+    let on = services
+        .vault
+        .settings()
+        .fallback_to_taskly()
         .await
         .map_err(|e| e.payload())?;
     Ok(Settings {
@@ -27,8 +30,10 @@ pub async fn set_fallback_to_taskly(
 ) -> Answer<Settings> {
     let enabled = enabled.take()?;
     let services = state.services()?;
-    let account = services.vault.account().as_str().to_owned();
-    settings::set_fallback_to_taskly(services.vault.db(), &account, enabled)
+    services
+        .vault
+        .settings()
+        .set_fallback_to_taskly(enabled)
         .await
         .map_err(|e| e.payload())?;
     Ok(Settings {

@@ -1,7 +1,7 @@
 //! What each key spent: requests and tokens per key and day, counted on this machine.
 
 use taskly_core::ErrorPayload;
-use taskly_core::usage::{self, UsageRow};
+use taskly_core::usage::UsageRow;
 use tauri::State;
 
 use super::args::Arg;
@@ -13,12 +13,11 @@ type Answer<T> = Result<T, ErrorPayload>;
 pub async fn usage_report(state: State<'_, AppState>, days: Arg<u32>) -> Answer<Vec<UsageRow>> {
     let days = days.take()?;
     let services = state.services()?;
-    let since = usage::days_ago(days.clamp(1, 366) - 1);
-    usage::report(
-        services.vault.db(),
-        services.vault.account().as_str(),
-        &since,
-    )
-    .await
-    .map_err(|e| e.payload())
+    let report = services
+        .vault
+        .usage()
+        .report(days)
+        .await
+        .map_err(|e| e.payload())?;
+    Ok(report.rows)
 }

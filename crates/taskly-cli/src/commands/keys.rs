@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use taskly_core::usage::budget::{self, Budget};
+use taskly_core::usage::budget::Budget;
 use taskly_core::vault::{KeySaved, KeyUpdate};
 use taskly_core::{Enable, Error, NewKey, ProviderId, Vault};
 
@@ -135,15 +135,14 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
             let budget = if args.clear {
                 Budget::default()
             } else {
-                let mut budget =
-                    budget::get_budget(vault.db(), vault.account().as_str(), &key.id).await?;
+                let mut budget = vault.usage().budget(&key.id).await?;
                 budget.daily_soft_usd = args.daily_soft.or(budget.daily_soft_usd);
                 budget.daily_hard_usd = args.daily_hard.or(budget.daily_hard_usd);
                 budget.monthly_soft_usd = args.monthly_soft.or(budget.monthly_soft_usd);
                 budget.monthly_hard_usd = args.monthly_hard.or(budget.monthly_hard_usd);
                 budget
             };
-            budget::set_budget(vault.db(), vault.account().as_str(), &key.id, budget).await?;
+            vault.usage().set_budget(&key.id, budget).await?;
             if json {
                 output::json(&serde_json::json!({ "key": key.id, "budget": budget }));
             } else {

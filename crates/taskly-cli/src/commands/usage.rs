@@ -2,15 +2,14 @@
 
 use std::process::ExitCode;
 
-use taskly_core::settings;
 use taskly_core::{Error, Vault, usage};
 
 use crate::cli::SettingsArgs;
 use crate::output;
 
 pub async fn run(vault: &Vault, days: u32, json: bool) -> Result<ExitCode, Error> {
-    let since = usage::days_ago(days.saturating_sub(1));
-    let rows = usage::report(vault.db(), vault.account().as_str(), &since).await?;
+    let report = vault.usage().report(days).await?;
+    let (since, rows) = (report.since, report.rows);
     if json {
         output::json(
             &serde_json::json!({ "account": vault.account(), "since": since, "rows": rows }),
@@ -60,7 +59,6 @@ pub async fn run(vault: &Vault, days: u32, json: bool) -> Result<ExitCode, Error
 }
 
 pub async fn settings(vault: &Vault, args: SettingsArgs, json: bool) -> Result<ExitCode, Error> {
-    let account = vault.account().as_str();
     // One setting so far (Setting::FallbackToTaskly); the match keeps the door open for more.
     match args.name.as_deref() {
         None | Some("fallback-to-taskly") | Some("fallback_to_taskly") => {}
@@ -82,9 +80,9 @@ pub async fn settings(vault: &Vault, args: SettingsArgs, json: bool) -> Result<E
                 });
             }
         };
-        settings::set_fallback_to_taskly(vault.db(), account, on).await?;
+        vault.settings().set_fallback_to_taskly(on).await?;
     }
-    let on = settings::fallback_to_taskly(vault.db(), account).await?;
+    let on = vault.settings().fallback_to_taskly().await?;
     if json {
         output::json(&serde_json::json!({ "fallback_to_taskly": on }));
     } else {

@@ -211,7 +211,9 @@ impl ChatService {
 
     /// Whether the user allows Taskly to answer when their key fails (off unless set).
     async fn fallback_allowed(&self) -> bool {
-        crate::settings::fallback_to_taskly(self.vault.db(), self.vault.account().as_str())
+        self.vault
+            .settings()
+            .fallback_to_taskly()
             .await
             .unwrap_or(false)
     }
