@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::private_files::{create_private_dir, create_private_file, tighten_file};
+use crate::private_files::{create_private_dir, create_private_file, tighten_file, unwritable};
 use crate::{Error, Result};
 
 /// Migrations, in order. Never edit one that has shipped; add a new one.
@@ -302,15 +302,6 @@ fn busy() -> Error {
              wait for it to finish",
             BUSY_TIMEOUT.as_secs()
         ),
-    }
-}
-
-/// The folder (not the file) is what the user has to fix, so the error names the folder.
-pub(crate) fn unwritable(path: &Path, detail: &str) -> Error {
-    let folder = path.parent().unwrap_or(path);
-    Error::DataDir {
-        path: folder.display().to_string(),
-        detail: format!("Taskly cannot write its database there ({detail})"),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use crate::db::unwritable;
 use crate::{Error, Result};
 
 /// Creates `dir` (and parents) readable by the user only, and makes an existing `dir` private.
@@ -116,4 +115,13 @@ pub(crate) fn tighten_file(path: &Path) -> Result<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+/// The folder (not the file) is what the user has to fix, so the error names the folder.
+pub(crate) fn unwritable(path: &Path, detail: &str) -> Error {
+    let folder = path.parent().unwrap_or(path);
+    Error::DataDir {
+        path: folder.display().to_string(),
+        detail: format!("Taskly cannot write its database there ({detail})"),
+    }
 }
