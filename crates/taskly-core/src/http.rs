@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use crate::providers::base_url::BaseUrl;
 use crate::{Error, Result};
 
 /// Timeouts for provider calls.
@@ -47,9 +46,10 @@ impl HttpClients {
         })
     }
 
-    /// The client to use for requests below `base`.
-    pub fn for_base(&self, base: &BaseUrl) -> &reqwest::Client {
-        if base.is_loopback() {
+    /// The client for requests to this machine (`to_this_machine`: never through a system proxy)
+    /// or elsewhere; `BaseUrl::is_loopback` says which a base URL is.
+    pub fn client(&self, to_this_machine: bool) -> &reqwest::Client {
+        if to_this_machine {
             &self.loopback
         } else {
             &self.remote

@@ -218,7 +218,7 @@ impl Router {
         let endpoint = Endpoint {
             upstream: Upstream::Taskly,
             wire: WireFormat::OpenaiCompatible,
-            client: self.vault.http().for_base(&base).clone(),
+            client: self.vault.http().client(base.is_loopback()).clone(),
             base,
             headers,
             presented: token,
@@ -254,7 +254,11 @@ impl Router {
         let endpoint = Endpoint {
             upstream: Upstream::Provider(provider),
             wire: spec.wire,
-            client: self.vault.http().for_base(cleared.base()).clone(),
+            client: self
+                .vault
+                .http()
+                .client(cleared.base().is_loopback())
+                .clone(),
             headers: auth::key_headers(spec, &secret, &cleared)?,
             base: cleared.base().clone(),
             presented: secret,

@@ -87,7 +87,7 @@ pub async fn validate_key(
     let headers = auth::key_headers(spec, key, cleared)?;
     tracing::debug!(provider = %spec.id, host = %base.host(), "validating key");
     let response = http
-        .for_base(base)
+        .client(base.is_loopback())
         .get(&url)
         .headers(headers)
         .timeout(timeout)
