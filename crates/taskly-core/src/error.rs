@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::providers::ProviderId;
+use crate::provider_id::ProviderId;
 use crate::secret::KeyInputError;
-use crate::vault::credentials::StoreKind;
+use crate::store_kind::StoreKind;
 
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

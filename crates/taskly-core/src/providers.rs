@@ -15,34 +15,9 @@ pub mod wait;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// A provider we know how to talk to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub enum ProviderId {
-    /// OpenAI.
-    Openai,
-    /// Anthropic (Claude).
-    Anthropic,
-    /// Google Gemini (AI Studio keys).
-    Gemini,
-    /// Mistral AI.
-    Mistral,
-    /// Groq.
-    Groq,
-    /// OpenRouter.
-    Openrouter,
-    /// DeepSeek.
-    Deepseek,
-    /// xAI (Grok).
-    Xai,
-    /// Azure OpenAI (a resource of the user's own).
-    AzureOpenai,
-    /// Any OpenAI-compatible endpoint: Ollama, LM Studio, a company gateway.
-    Custom,
-}
+pub use crate::provider_id::ProviderId;
 
 /// How a key travels in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
