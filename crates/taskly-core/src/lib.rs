@@ -9,6 +9,7 @@
 pub mod account;
 pub mod chat;
 pub mod config;
+pub mod core;
 pub mod db;
 pub mod doctor;
 pub mod error;

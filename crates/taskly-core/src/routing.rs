@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 
+use crate::core::Core;
 use crate::db::{self, keys::EnabledKey};
 use crate::providers::base_url::BaseUrl;
 use crate::providers::gate::{self, Destination};
@@ -105,7 +106,10 @@ type CachedSecret = (i64, Arc<ApiKey>, String);
 /// Makes routing decisions for one account.
 #[derive(Debug)]
 pub struct Router {
+    /// For the key list and the secrets (the vault reads and binds them).
     vault: Arc<Vault>,
+    /// The configuration, database and HTTP clients decisions are made with.
+    core: Arc<Core>,
     /// Per key id: the generation read, its secret and the origin the secret is bound to.
     secrets: Mutex<HashMap<String, CachedSecret>>,
     decisions: Mutex<HashMap<ProviderId, (Stamp, Arc<Decision>)>>,
@@ -115,6 +119,7 @@ impl Router {
     /// A router over `vault`'s account and configuration.
     pub fn new(vault: Arc<Vault>) -> Self {
         Self {
+            core: vault.core().clone(),
             vault,
             secrets: Mutex::new(HashMap::new()),
             decisions: Mutex::new(HashMap::new()),
@@ -188,13 +193,13 @@ impl Router {
     }
 
     fn stamp_inline(&self) -> Option<Stamp> {
-        let changes = self.vault.key_changes();
-        let version = self.vault.db().try_inline(db::data_version)?;
+        let changes = self.core.key_changes();
+        let version = self.core.db().try_inline(db::data_version)?;
         Some((version, changes))
     }
 
     async fn stamp_blocking(&self) -> Result<Stamp> {
-        let changes = self.vault.key_changes();
+        let changes = self.core.key_changes();
         let version = self
             .vault
             .db()
@@ -205,7 +210,7 @@ impl Router {
 
     /// The Taskly route for `provider` (`fallback`: because the personal key failed).
     pub fn taskly(&self, provider: ProviderId, fallback: bool) -> Result<Decision> {
-        let settings = &self.vault.config().chat;
+        let settings = &self.core.config().chat;
         let token = settings
             .proxy_token
             .clone()
@@ -218,7 +223,7 @@ impl Router {
         let endpoint = Endpoint {
             upstream: Upstream::Taskly,
             wire: WireFormat::OpenaiCompatible,
-            client: self.vault.http().client(base.is_loopback()).clone(),
+            client: self.core.http().client(base.is_loopback()).clone(),
             base,
             headers,
             presented: token,
@@ -240,7 +245,7 @@ impl Router {
         let base = BaseUrl::parse(&key.base_url)?;
         // Refused before the store is even asked, for a Taskly host; then only to the origin
         // the secret is bound to (a base URL changed in SQLite behind our back is not trusted).
-        base.refuse_taskly_host(&self.vault.config().chat.proxy_url)?;
+        base.refuse_taskly_host(&self.core.config().chat.proxy_url)?;
         let (secret, bound_origin) = self.secret(provider, &key, &base).await?;
         let cleared = gate::clear(
             Destination::Stored {
@@ -248,7 +253,7 @@ impl Router {
                 bound_origin: &bound_origin,
                 key_id: &key.id,
             },
-            &self.vault.config().chat.proxy_url,
+            &self.core.config().chat.proxy_url,
         )?;
         let spec = provider.spec();
         let endpoint = Endpoint {
@@ -262,7 +267,7 @@ impl Router {
             headers: auth::key_headers(spec, &secret, &cleared)?,
             base: cleared.base().clone(),
             presented: secret,
-            first_byte: self.vault.config().chat.first_byte_timeout,
+            first_byte: self.core.config().chat.first_byte_timeout,
             max_completion_tokens: spec.max_completion_tokens,
         };
         let info = RouteInfo {
@@ -278,7 +283,7 @@ impl Router {
 
     /// The account's enabled keys, one per provider at most (one small indexed read).
     async fn enabled_keys(&self) -> Result<Vec<EnabledKey>> {
-        let account = self.vault.account().as_str().to_owned();
+        let account = self.core.account().as_str().to_owned();
         self.vault
             .db()
             .call(move |conn| db::keys::enabled(conn, &account))

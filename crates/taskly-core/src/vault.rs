@@ -16,16 +16,16 @@ use std::sync::Arc;
 
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
-use tokio::sync::OnceCell;
 
-use crate::db::{self, Db};
+use crate::core::Core;
+use crate::db;
 use crate::mask::mask;
 use crate::providers::base_url::BaseUrl;
 use crate::providers::gate::{self, Cleared, Destination};
 use crate::providers::validate::{ValidationOutcome, Verification, validate_key};
 use crate::time_fmt::now_unix;
-use crate::{AccountId, ApiKey, Config, Error, ProviderId, Result};
-use credentials::{CredentialStore, Credentials, StoreKind};
+use crate::{ApiKey, Config, Error, ProviderId, Result};
+use credentials::{CredentialStore, Credentials};
 
 /// The longest label, in characters.
 pub const MAX_LABEL_CHARS: usize = 80;
@@ -91,15 +91,17 @@ pub struct KeySaved {
 /// The vault for one account.
 #[derive(Debug)]
 pub struct Vault {
-    config: Config,
-    db: Db,
-    usage_db: OnceCell<Db>,
-    http: crate::http::HttpClients,
-    creds: OnceCell<Credentials>,
-    /// Bumped after every change this process makes to keys, so cached routing decisions can
-    /// tell (with SQLite's `data_version` for other processes) when they are stale.
-    key_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    injected_store: Option<Arc<dyn CredentialStore>>,
+    core: Arc<Core>,
+}
+
+impl std::ops::Deref for Vault {
+    type Target = Core;
+
+    /// The vault is the core's key service: the configuration, database, HTTP clients and
+    /// credential store it works with are the core's (`vault.db()`, `vault.config()`, …).
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 /// The credential entry user name of a key's secret.
@@ -123,73 +125,14 @@ impl Vault {
         config: Config,
         injected_store: Option<Arc<dyn CredentialStore>>,
     ) -> Result<Self> {
-        let db = Db::open(config.database_path()).await?;
-        let http = crate::http::HttpClients::new(config.http)?;
         Ok(Self {
-            config,
-            db,
-            usage_db: OnceCell::new(),
-            http,
-            creds: OnceCell::new(),
-            injected_store,
-            key_changes: Default::default(),
+            core: Arc::new(Core::open(config, injected_store).await?),
         })
     }
 
-    /// How many key changes this process has made (see the field's docs).
-    pub fn key_changes(&self) -> u64 {
-        self.key_changes.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Counts a key change when dropped, so early returns and errors count too.
-    fn change_guard(&self) -> ChangeGuard {
-        ChangeGuard(self.key_changes.clone())
-    }
-
-    /// The account whose keys this vault holds.
-    pub fn account(&self) -> &AccountId {
-        &self.config.account
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// A connection for usage counters: relaxed durability, and no queueing behind key changes.
-    /// Opened on first use; falls back to the main connection if it cannot open.
-    pub async fn usage_db(&self) -> &Db {
-        let opened = self
-            .usage_db
-            .get_or_try_init(|| Db::open_relaxed(self.config.database_path()))
-            .await;
-        opened.unwrap_or(&self.db)
-    }
-
-    /// The database (for doctor, usage reports and settings).
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
-    /// The shared HTTP clients.
-    pub fn http(&self) -> &crate::http::HttpClients {
-        &self.http
-    }
-
-    /// The credential store, opened (and unfinished work repaired) on first use.
-    pub async fn credentials(&self) -> Result<&Credentials> {
-        self.creds
-            .get_or_try_init(|| async {
-                let creds = match &self.injected_store {
-                    Some(store) => Credentials::new(store.clone(), self.config.credential_timeout),
-                    None => {
-                        Credentials::open(self.config.store, self.config.credential_timeout).await?
-                    }
-                };
-                recovery::recover(&self.db, &creds).await?;
-                Ok(creds)
-            })
-            .await
+    /// The core this vault works in (shared with the router and chat).
+    pub fn core(&self) -> &Arc<Core> {
+        &self.core
     }
 
     /// Adds a key: checks it with the provider (unless told not to), then stores it.
@@ -213,7 +156,7 @@ impl Vault {
             .await?;
 
         let id = new_key_id();
-        let account = self.config.account.as_str().to_owned();
+        let account = self.config().account.as_str().to_owned();
         let entry = entry_name(&account, &id, 0);
         let hint = mask(spec, &new.secret);
         let now = now_unix();
@@ -227,7 +170,7 @@ impl Vault {
             outcome,
             now,
         };
-        self.db
+        self.db()
             .call(move |conn| db::keys::insert_pending(conn, &row))
             .await?;
         faults::checkpoint("add:after-pending-row").await;
@@ -245,7 +188,7 @@ impl Vault {
         let enable = new.enable;
         let id_for_db = id.clone();
         let activated = self
-            .db
+            .db()
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let changed = db::keys::activate_pending(&tx, &id_for_db)?;
@@ -286,17 +229,17 @@ impl Vault {
 
     /// The account's keys, by provider then age.
     pub async fn list(&self) -> Result<Vec<KeyInfo>> {
-        let account = self.config.account.as_str().to_owned();
-        self.db
+        let account = self.config().account.as_str().to_owned();
+        self.db()
             .call(move |conn| db::keys::list_active(conn, &account))
             .await
     }
 
     /// One key.
     pub async fn get(&self, id: &str) -> Result<KeyInfo> {
-        let account = self.config.account.as_str().to_owned();
+        let account = self.config().account.as_str().to_owned();
         let id = id.to_owned();
-        self.db
+        self.db()
             .call(move |conn| db::keys::get_active(conn, &account, &id))
             .await
     }
@@ -363,7 +306,7 @@ impl Vault {
             warnings.extend(more);
         } else {
             let (id, base_text) = (current.id.clone(), base.as_str().to_owned());
-            self.db
+            self.db()
                 .call(move |conn| {
                     db::keys::update_label_and_base_url(conn, &id, label.as_deref(), &base_text)
                 })
@@ -380,10 +323,10 @@ impl Vault {
     /// Turns a key on (turning off the provider's other key) or off.
     pub async fn set_enabled(&self, id: &str, enabled: bool) -> Result<KeySaved> {
         let _changed = self.change_guard();
-        let account = self.config.account.as_str().to_owned();
+        let account = self.config().account.as_str().to_owned();
         let id = id.to_owned();
         let disabled = self
-            .db
+            .db()
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 db::keys::get_active(&tx, &account, &id)?;
@@ -411,10 +354,10 @@ impl Vault {
         let _changed = self.change_guard();
         let current = self.get(id).await?;
         let creds = self.credentials().await?;
-        let account = self.config.account.as_str().to_owned();
+        let account = self.config().account.as_str().to_owned();
         let key_id = current.id.clone();
         let generation = self
-            .db
+            .db()
             .call(move |conn| {
                 let pid = i64::from(std::process::id());
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -427,13 +370,13 @@ impl Vault {
             })
             .await?;
         faults::checkpoint("remove:after-mark").await;
-        let entry = entry_name(self.config.account.as_str(), &current.id, generation);
+        let entry = entry_name(self.config().account.as_str(), &current.id, generation);
         if let Err(err) = creds.delete(entry).await {
             // Nothing was removed: put the row back as it was (off if another key took over
             // meanwhile; the unique index decides).
             let (key_id, was_enabled) = (current.id.clone(), current.enabled);
             let restored = self
-                .db
+                .db()
                 .call(move |conn| {
                     db::keys::restore_removing(conn, &key_id)?;
                     if was_enabled
@@ -451,7 +394,7 @@ impl Vault {
         }
         faults::checkpoint("remove:after-credential-delete").await;
         let key_id = current.id.clone();
-        self.db
+        self.db()
             .call(move |conn| db::keys::delete(conn, &key_id))
             .await?;
         tracing::info!(key = %current.id, "key removed");
@@ -472,11 +415,11 @@ impl Vault {
                 bound_origin: &bound_origin,
                 key_id: &current.id,
             },
-            &self.config.chat.proxy_url,
+            &self.config().chat.proxy_url,
         )?;
         let result = validate_key(
-            &self.http,
-            self.config.http.request,
+            self.http(),
+            self.config().http.request,
             current.provider.spec(),
             &cleared,
             &secret,
@@ -498,7 +441,7 @@ impl Vault {
             Err(err) => return Err(err),
         };
         let id = current.id.clone();
-        self.db
+        self.db()
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 // The verdict belongs to the secret that was checked, not one that replaced it.
@@ -531,10 +474,10 @@ impl Vault {
         creds: &Credentials,
         key: &KeyInfo,
     ) -> Result<(Arc<ApiKey>, String, i64)> {
-        let account = self.config.account.as_str().to_owned();
+        let account = self.config().account.as_str().to_owned();
         let id = key.id.clone();
         let generation: i64 = self
-            .db
+            .db()
             .call(move |conn| {
                 db::keys::active_generation(conn, &id, &account)?.ok_or(Error::KeyNotFound { id })
             })
@@ -557,7 +500,7 @@ impl Vault {
         generation: i64,
         base: &BaseUrl,
     ) -> Result<(Arc<ApiKey>, String)> {
-        let entry = entry_name(self.config.account.as_str(), id, generation);
+        let entry = entry_name(self.config().account.as_str(), id, generation);
         let stored = creds
             .read(entry.clone())
             .await?
@@ -586,7 +529,7 @@ impl Vault {
     ) -> Result<ValidationOutcome> {
         // Before anything is sent or stored: a key is never sent to Taskly, not even to check it.
         let cleared: Cleared =
-            gate::clear(Destination::Confirmed(base), &self.config.chat.proxy_url)?;
+            gate::clear(Destination::Confirmed(base), &self.config().chat.proxy_url)?;
         if !verify {
             return Ok(ValidationOutcome {
                 status: Verification::Unverified,
@@ -597,8 +540,8 @@ impl Vault {
             });
         }
         validate_key(
-            &self.http,
-            self.config.http.request,
+            self.http(),
+            self.config().http.request,
             provider.spec(),
             &cleared,
             secret,
@@ -642,7 +585,7 @@ impl Vault {
         }
         let id = id.to_owned();
         if let Err(err) = self
-            .db
+            .db()
             .call(move |conn| db::keys::delete_pending(conn, &id))
             .await
         {
@@ -664,14 +607,14 @@ impl Vault {
         outcome: ValidationOutcome,
         expected: Option<i64>,
     ) -> Result<Vec<String>> {
-        let account = self.config.account.as_str().to_owned();
+        let account = self.config().account.as_str().to_owned();
         let id = current.id.clone();
         let pid = i64::from(std::process::id());
         // Reserve the new generation with a plain INSERT into the journal, so two replaces of
         // one key (the CLI and the app at once) never write the same entry.
         let (acc, kid) = (account.clone(), id.clone());
         let (old_generation, new_generation) = self
-            .db
+            .db()
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let old: i64 = db::keys::active_generation(&tx, &kid, &acc)?
@@ -719,7 +662,7 @@ impl Vault {
             base.as_str().to_owned(),
         );
         let swapped = self
-            .db
+            .db()
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let changed = db::keys::swap_generation(
@@ -751,7 +694,7 @@ impl Vault {
         let mut warnings = Vec::new();
         match creds.delete(old_entry.clone()).await {
             Ok(_) => {
-                self.db
+                self.db()
                     .call(move |conn| db::journal::remove(conn, &old_entry))
                     .await?;
             }
@@ -771,7 +714,7 @@ impl Vault {
         }
         let entry = entry.to_owned();
         if let Err(err) = self
-            .db
+            .db()
             .call(move |conn| db::journal::remove(conn, &entry))
             .await
         {
@@ -780,24 +723,10 @@ impl Vault {
     }
 
     fn override_for(&self, provider: ProviderId) -> Option<&str> {
-        self.config
+        self.config()
             .base_url_overrides
             .get(&provider)
             .map(String::as_str)
-    }
-
-    /// The kind of store the vault uses, once opened.
-    pub fn store_kind(&self) -> Option<StoreKind> {
-        self.creds.get().map(Credentials::kind)
-    }
-}
-
-/// Bumps the key-change counter when dropped.
-struct ChangeGuard(std::sync::Arc<std::sync::atomic::AtomicU64>);
-
-impl Drop for ChangeGuard {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 }
 

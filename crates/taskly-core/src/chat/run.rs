@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::chat::upstream;
 use crate::chat::{ChatRequest, Decoded, TokenUsage, default_model};
+use crate::core::Core;
 use crate::providers::error_body;
 use crate::routing::Endpoint;
 use crate::routing::{Decision, RouteInfo, RouteKind, Router};
@@ -89,6 +90,8 @@ impl ChatEvent {
 #[derive(Debug)]
 pub struct ChatService {
     vault: Arc<Vault>,
+    /// The configuration and database (settings, usage, budgets) requests are run with.
+    core: Arc<Core>,
     router: Router,
 }
 
@@ -125,6 +128,7 @@ impl ChatService {
     pub fn new(vault: Arc<Vault>) -> Self {
         Self {
             router: Router::new(vault.clone()),
+            core: vault.core().clone(),
             vault,
         }
     }
@@ -229,7 +233,7 @@ impl ChatService {
     ) {
         let usage = usage.unwrap_or_default();
         let event = crate::usage::UsageEvent {
-            account: self.vault.account().as_str().to_owned(),
+            account: self.core.account().as_str().to_owned(),
             key_id: decision.info.key_id.clone(),
             provider: decision.info.provider,
             model: model.to_owned(),
@@ -237,7 +241,7 @@ impl ChatService {
             output_tokens: usage.output_tokens,
             succeeded,
         };
-        if let Err(err) = crate::usage::record(self.vault.usage_db().await, event).await {
+        if let Err(err) = crate::usage::record(self.core.usage_db().await, event).await {
             tracing::warn!(code = ?err.code(), "usage not counted");
         }
     }
@@ -247,7 +251,7 @@ impl ChatService {
         let Some(key_id) = decision.info.key_id.as_deref() else {
             return Ok(Vec::new());
         };
-        match crate::usage::budget::check(self.vault.db(), self.vault.account().as_str(), key_id)
+        match crate::usage::budget::check(self.core.db(), self.core.account().as_str(), key_id)
             .await?
         {
             crate::usage::budget::BudgetCheck::Within => Ok(Vec::new()),
@@ -268,7 +272,7 @@ impl ChatService {
         model: &str,
         tx: &mpsc::Sender<Result<ChatEvent>>,
     ) -> std::result::Result<Attempt, (Error, bool)> {
-        let settings = &self.vault.config().chat;
+        let settings = &self.core.config().chat;
         let max_retries = settings.max_retries.min(3);
         let mut retry = 0;
         loop {
