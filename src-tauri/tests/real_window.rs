@@ -16,11 +16,9 @@ mod window;
 
 use std::time::{Duration, Instant};
 
-use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor};
+use taskly_fake_ai::{FakeAi, FakeAiConfig};
 use taskly_testkit::files_containing;
-use window::Window;
-
-const PROXY_TOKEN: &str = "e2e-taskly-token-0123456789";
+use window::{PROXY_TOKEN, Window, app_env};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window; scripts/test.sh runs it"]
@@ -43,23 +41,13 @@ async fn the_whole_flow(theme: &str) {
     })
     .await
     .expect("fake provider");
-    let proxy = FakeAi::start(FakeAiConfig {
-        proxy_tokens: vec![PROXY_TOKEN.into()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("fake proxy");
+    let proxy = taskly_testkit::fake::proxy(PROXY_TOKEN).await;
     // The harness also sets RUST_LOG=trace, TASKLY_UPDATE_CHECK=off (no update check from
     // tests: nothing may leave this machine) and a private HOME, XDG folders and keyring.
     let mut w = Window::start(
         theme,
         if theme == "dark" { 93 } else { 92 },
-        &[
-            ("TASKLY_OPENAI_BASE_URL", fake.base_url(Flavor::OpenAi)),
-            ("TASKLY_PROXY_URL", proxy.base_url(Flavor::Proxy)),
-            ("TASKLY_PROXY_TOKEN", PROXY_TOKEN.into()),
-            ("TASKLY_THEME", theme.into()),
-        ],
+        &app_env(&fake, &proxy, theme),
     )
     .await;
     let d = &w.driver;

@@ -23,9 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use taskly_fake_ai::{FakeAi, FakeAiConfig, Fault, Flavor, ScriptedFault};
 use taskly_testkit::files_containing;
-use window::{Window, children_of, memory_copies};
-
-const PROXY_TOKEN: &str = "e2e-taskly-token-0123456789";
+use window::{PROXY_TOKEN, Window, app_env, children_of, memory_copies};
 const TITLE: &str = "Taskly Desktop";
 
 async fn fakes(keys: Vec<String>, models: Option<Vec<String>>) -> (FakeAi, FakeAi) {
@@ -38,22 +36,8 @@ async fn fakes(keys: Vec<String>, models: Option<Vec<String>>) -> (FakeAi, FakeA
         config.models = models;
     }
     let fake = FakeAi::start(config).await.expect("fake provider");
-    let proxy = FakeAi::start(FakeAiConfig {
-        proxy_tokens: vec![PROXY_TOKEN.into()],
-        ..FakeAiConfig::default()
-    })
-    .await
-    .expect("fake proxy");
+    let proxy = taskly_testkit::fake::proxy(PROXY_TOKEN).await;
     (fake, proxy)
-}
-
-fn app_env(fake: &FakeAi, proxy: &FakeAi) -> Vec<(&'static str, String)> {
-    vec![
-        ("TASKLY_OPENAI_BASE_URL", fake.base_url(Flavor::OpenAi)),
-        ("TASKLY_PROXY_URL", proxy.base_url(Flavor::Proxy)),
-        ("TASKLY_PROXY_TOKEN", PROXY_TOKEN.into()),
-        ("TASKLY_THEME", "light".into()),
-    ]
 }
 
 /// Sets the palette's question (React-controlled textarea) and sends it with Enter.
@@ -170,7 +154,7 @@ async fn hostile_answers_model_names_and_errors_render_inert_in_the_real_window(
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    let mut env = app_env(&fake, &proxy);
+    let mut env = app_env(&fake, &proxy, "light");
     env.push((
         "PATH",
         format!(
@@ -348,7 +332,7 @@ async fn chat_from_script(w: &Window, request: Value) -> Value {
 async fn a_script_in_the_web_view_is_held_to_the_capability_typed_errors_and_no_secrets() {
     let canary = taskly_testkit::canary("ipc");
     let (fake, proxy) = fakes(vec![canary.clone()], None).await;
-    let mut w = Window::start("attacks-ipc", 95, &app_env(&fake, &proxy)).await;
+    let mut w = Window::start("attacks-ipc", 95, &app_env(&fake, &proxy, "light")).await;
     let d = &w.driver;
     let pid = w.app_pid().expect("the app's process");
 
@@ -658,7 +642,7 @@ async fn a_canary_key_through_every_flow_leaves_no_trace_and_its_memory_copies_a
     let (fake, proxy) = fakes(vec![canary.clone(), replacement.clone()], None).await;
     // Everything at trace, and Tauri's IPC layer (whose payloads carry the key on add and
     // replace) asked for explicitly: the app's log cap must hold against exactly this.
-    let mut env = app_env(&fake, &proxy);
+    let mut env = app_env(&fake, &proxy, "light");
     env.push(("RUST_LOG", "trace,tauri::ipc=trace".into()));
     let mut w = Window::start("attacks-leaks", 96, &env).await;
     let pid = w.app_pid().expect("the app's process");

@@ -17,9 +17,23 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use serde_json::{Value, json};
+use taskly_fake_ai::{FakeAi, Flavor};
 use taskly_testkit::SecretService;
 
 pub const W3C_ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// The token the fake Taskly proxy accepts and the app is given.
+pub const PROXY_TOKEN: &str = "e2e-taskly-token-0123456789";
+
+/// The app's environment for the fake provider (OpenAI) and the fake proxy, in `theme`.
+pub fn app_env(fake: &FakeAi, proxy: &FakeAi, theme: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("TASKLY_OPENAI_BASE_URL", fake.base_url(Flavor::OpenAi)),
+        ("TASKLY_PROXY_URL", proxy.base_url(Flavor::Proxy)),
+        ("TASKLY_PROXY_TOKEN", PROXY_TOKEN.into()),
+        ("TASKLY_THEME", theme.into()),
+    ]
+}
 
 /// Child processes stopped, with every process below them, by pid when dropped (or on
 /// [`Killed::stop_all`]), the last started first.
