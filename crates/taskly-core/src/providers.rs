@@ -49,6 +49,21 @@ pub enum WireFormat {
     Gemini,
 }
 
+impl WireFormat {
+    /// How this dialect says "out of quota or credit" beyond the common signs (HTTP 402,
+    /// `insufficient_quota`, a 403 that says "quota"): for an answer with `status`, the words
+    /// its message carries. A registry fact, read by `providers::classify`.
+    pub fn quota_words(self, status: u16) -> &'static [&'static str] {
+        match (self, status) {
+            // Anthropic: 400 "Your credit balance is too low to access the Anthropic API".
+            (WireFormat::Anthropic, 400) => &["credit balance"],
+            // Gemini: 429 RESOURCE_EXHAUSTED naming billing (a quota, not a rate limit).
+            (WireFormat::Gemini, 429) => &["billing"],
+            _ => &[],
+        }
+    }
+}
+
 /// What a validation call returns on success, so the models a key can use can be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -106,16 +106,18 @@ fn cause(
 /// Out of quota or credit, in each provider's words. (Validation used to read a 403 that says
 /// "quota" as an invalid key, chat as quota; the key works, so quota it is.)
 fn is_quota(wire: WireFormat, status: StatusCode, parsed: &ProviderErrorBody) -> bool {
-    match status.as_u16() {
+    let code = status.as_u16();
+    let common = match code {
         402 => true, // DeepSeek "Insufficient Balance", OpenRouter out of credits
-        429 => {
-            parsed.has_code("insufficient_quota")
-                || (wire == WireFormat::Gemini && parsed.message_mentions("billing"))
-        }
-        400 => wire == WireFormat::Anthropic && parsed.message_mentions("credit balance"),
+        429 => parsed.has_code("insufficient_quota"),
         403 => parsed.message_mentions("quota"),
         _ => false,
-    }
+    };
+    common
+        || wire
+            .quota_words(code)
+            .iter()
+            .any(|words| parsed.message_mentions(words))
 }
 
 /// A failure before or while reading an answer, read.
