@@ -47,13 +47,13 @@ pub enum Error {
     /// A label that is empty, too long or multi-line.
     #[error("The label {reason}.")]
     InvalidLabel {
-        /// Why.
+        /// Why, as a clause the message quotes (never a secret or a URL\'s credentials).
         reason: &'static str,
     },
     /// An account name that cannot be used.
     #[error("The account name {reason}.")]
     InvalidAccount {
-        /// Why.
+        /// Why, as a clause the message quotes (never a secret or a URL\'s credentials).
         reason: &'static str,
     },
     /// No key with that id for this account.
@@ -65,7 +65,7 @@ pub enum Error {
     /// The OS credential store is not there at all.
     #[error("Your system's credential store ({store}) is not available: {detail}. {advice}", advice = store.advice_unavailable())]
     CredentialStoreUnavailable {
-        /// Which store.
+        /// The store concerned, named in the message and choosing the advice.
         store: StoreKind,
         /// What the store said.
         detail: String,
@@ -73,7 +73,7 @@ pub enum Error {
     /// The store is there but locked or refusing access.
     #[error("Your system's credential store ({store}) is locked or refused access: {detail}. {advice}", advice = store.advice_locked())]
     CredentialStoreLocked {
-        /// Which store.
+        /// The store concerned, named in the message and choosing the advice.
         store: StoreKind,
         /// What the store said.
         detail: String,
@@ -81,7 +81,7 @@ pub enum Error {
     /// The store did not answer in time (often: an unlock prompt nobody sees).
     #[error("Your system's credential store ({store}) did not answer within {secs} s. It may be waiting for you to unlock it; unlock it and try again.", secs = after.as_secs_f32())]
     CredentialStoreTimeout {
-        /// Which store.
+        /// The store concerned, named in the message and choosing the advice.
         store: StoreKind,
         /// How long we waited.
         after: Duration,
@@ -89,7 +89,7 @@ pub enum Error {
     /// Any other failure of the store.
     #[error("Your system's credential store ({store}) failed: {detail}. Try again.")]
     CredentialStoreFailed {
-        /// Which store.
+        /// The store concerned, named in the message and choosing the advice.
         store: StoreKind,
         /// What the store said.
         detail: String,
@@ -99,7 +99,7 @@ pub enum Error {
         "Your system's credential store ({store}) did not keep the key (it read back differently), so it was not saved. Try again."
     )]
     CredentialStoreMismatch {
-        /// Which store.
+        /// The store concerned, named in the message and choosing the advice.
         store: StoreKind,
     },
     /// The metadata says there is a key, the credential store has no secret for it.
@@ -127,7 +127,7 @@ pub enum Error {
         provider: ProviderId,
         /// The host we tried.
         host: String,
-        /// What failed.
+        /// What failed, already scrubbed of anything key-shaped.
         detail: String,
     },
     /// The provider did not answer in time.
@@ -164,13 +164,13 @@ pub enum Error {
     DataDir {
         /// The folder.
         path: String,
-        /// What failed.
+        /// What failed, already scrubbed of anything key-shaped.
         detail: String,
     },
     /// SQLite failed.
     #[error("The key list database failed: {detail}. Try again.")]
     Database {
-        /// What failed.
+        /// What failed, already scrubbed of anything key-shaped.
         detail: String,
     },
     /// The database was written by a newer Taskly.
@@ -198,13 +198,13 @@ pub enum Error {
     InvalidConfig {
         /// The variable.
         name: &'static str,
-        /// Why.
+        /// Why, as a clause the message quotes (never a secret or a URL\'s credentials).
         reason: String,
     },
     /// The upstream refused the request for its rate limit.
     #[error("{upstream} is rate limiting {whose} right now{wait}. {advice}", whose = upstream.whose(), wait = wait_text(*.retry_after), advice = rate_advice(*.retry_after))]
     RateLimited {
-        /// Who answered.
+        /// The provider or Taskly, named in the message.
         upstream: Upstream,
         /// How long to wait, if the answer said.
         retry_after: Option<Duration>,
@@ -212,7 +212,7 @@ pub enum Error {
     /// The account behind the key is out of quota or credit.
     #[error("{upstream} says {whose} is out of quota or credit: {detail} Check your plan and billing with {upstream}.", whose = upstream.whose())]
     QuotaExhausted {
-        /// Who answered.
+        /// The provider or Taskly, named in the message.
         upstream: Upstream,
         /// The upstream's words, scrubbed.
         detail: String,
@@ -220,7 +220,7 @@ pub enum Error {
     /// The model is not available to this key (or does not exist).
     #[error("The model {model:?} is not available {via}: {detail} Pick another model.", via = upstream.via())]
     ModelNotAvailable {
-        /// Who answered.
+        /// The provider or Taskly, named in the message.
         upstream: Upstream,
         /// The model asked for.
         model: String,
@@ -232,7 +232,7 @@ pub enum Error {
         "{upstream} is having trouble (HTTP {status}): {detail} This is not about your key; try again in a moment."
     )]
     UpstreamOutage {
-        /// Who answered.
+        /// The provider or Taskly, named in the message.
         upstream: Upstream,
         /// HTTP status.
         status: u16,
@@ -242,7 +242,7 @@ pub enum Error {
     /// The request was refused for another reason (400 and the like).
     #[error("{upstream} refused the request (HTTP {status}): {detail}")]
     RequestRefused {
-        /// Who answered.
+        /// The provider or Taskly, named in the message.
         upstream: Upstream,
         /// HTTP status.
         status: u16,
@@ -256,7 +256,7 @@ pub enum Error {
         upstream: Upstream,
         /// The host.
         host: String,
-        /// What failed.
+        /// What failed, already scrubbed of anything key-shaped.
         detail: String,
     },
     /// The server's TLS certificate is not trusted by this machine: the connection was
@@ -297,9 +297,9 @@ pub enum Error {
     /// An answer we could not read.
     #[error("{upstream} sent an answer Taskly could not read: {detail}.")]
     BadResponse {
-        /// Who answered.
+        /// The provider or Taskly, named in the message.
         upstream: Upstream,
-        /// What was wrong.
+        /// What was wrong, in our words (never the upstream\'s body).
         detail: String,
     },
     /// The Taskly proxy refused our Taskly token.
@@ -320,7 +320,7 @@ pub enum Error {
         "Refused: {reason}. Your key is never sent to Taskly; fix the base URL or TASKLY_PROXY_URL."
     )]
     UnsafeRoute {
-        /// Why.
+        /// Why, as a clause the message quotes (never a secret or a URL\'s credentials).
         reason: String,
     },
     /// A stored key's base URL is not the address it was checked at: changed outside the app

@@ -414,7 +414,7 @@ impl Credentials {
         }
     }
 
-    /// Which store.
+    /// Which kind of store this is (for messages and per-store limits).
     pub fn kind(&self) -> StoreKind {
         self.store.kind()
     }
