@@ -164,13 +164,13 @@ pub enum Error {
     DataDir {
         /// The folder.
         path: String,
-        /// What failed, already scrubbed of anything key-shaped.
+        /// What failed, in the operating system's words (a key is never in a path or file).
         detail: String,
     },
     /// SQLite failed.
     #[error("The key list database failed: {detail}. Try again.")]
     Database {
-        /// What failed, already scrubbed of anything key-shaped.
+        /// What failed, in SQLite's words (the database never holds a key).
         detail: String,
     },
     /// The database was written by a newer Taskly.
