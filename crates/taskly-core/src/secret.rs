@@ -47,7 +47,7 @@ pub enum KeyInputError {
     ContainsSpace,
     /// Longer than Windows Credential Manager can hold (2,560 bytes, stored as UTF-16).
     #[error(
-        "The key is longer than 1,280 characters, the most Windows Credential Manager can hold. Provider keys are far shorter: check that you copied only the key."
+        "The key is too long for Windows Credential Manager, which holds at most 1,280 characters for the key together with the address it is bound to. Provider keys are far shorter: check that you copied only the key."
     )]
     TooLongForWindows,
 }

@@ -295,7 +295,7 @@ export const KEY_RULE_ERRORS: Record<KeyRule, ErrorPayload> = {
     "action": "fix_input",
     "code": "invalid_key_input",
     "link": null,
-    "message": "The key is longer than 1,280 characters, the most Windows Credential Manager can hold. Provider keys are far shorter: check that you copied only the key.",
+    "message": "The key is too long for Windows Credential Manager, which holds at most 1,280 characters for the key together with the address it is bound to. Provider keys are far shorter: check that you copied only the key.",
     "partial_text": null,
     "provider": null,
     "retry_after_secs": null,
