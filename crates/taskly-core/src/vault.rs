@@ -104,6 +104,11 @@ impl std::ops::Deref for Vault {
     }
 }
 
+/// The label a person sees on a key's entry in the OS's password manager.
+fn entry_label(provider_name: &str) -> String {
+    format!("Taskly Desktop: {provider_name} API key")
+}
+
 /// The credential entry user name of a key's secret.
 pub(crate) fn entry_name(account: &str, id: &str, generation: i64) -> String {
     format!("{account}:{id}:{generation}")
@@ -510,7 +515,7 @@ impl Vault {
         }
         let origin = base.origin();
         let key = Arc::new(stored.key);
-        let label = format!("Taskly Desktop: {} API key", provider.spec().name);
+        let label = entry_label(provider.spec().name);
         match creds.write(entry, key.clone(), origin.clone(), label).await {
             Ok(()) => tracing::info!(key = %id, "bound a key of an earlier version to its origin"),
             Err(err) => {
@@ -557,7 +562,7 @@ impl Vault {
         origin: &str,
         provider_name: &str,
     ) -> Result<()> {
-        let label = format!("Taskly Desktop: {provider_name} API key");
+        let label = entry_label(provider_name);
         creds
             .write(entry.to_owned(), secret.clone(), origin.to_owned(), label)
             .await?;
