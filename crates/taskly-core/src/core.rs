@@ -107,6 +107,15 @@ impl Core {
     pub fn store_kind(&self) -> Option<crate::vault::credentials::StoreKind> {
         self.creds.get().map(Credentials::kind)
     }
+
+    /// Clears `destination` for a personal key against this configuration's Taskly proxy: the
+    /// one gate (`providers::gate`) every send of a key passes.
+    pub(crate) fn clear(
+        &self,
+        destination: crate::providers::gate::Destination<'_>,
+    ) -> Result<crate::providers::gate::Cleared> {
+        crate::providers::gate::clear(destination, &self.config.chat.proxy_url)
+    }
 }
 
 /// Counts a key change when dropped, so early returns and errors count too.

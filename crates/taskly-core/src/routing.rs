@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::core::Core;
 use crate::db::{self, keys::EnabledKey};
 use crate::providers::base_url::BaseUrl;
-use crate::providers::gate::{self, Destination};
+use crate::providers::gate::Destination;
 use crate::providers::{ProviderId, WireFormat, auth};
 use crate::{ApiKey, Error, Result, Upstream, Vault};
 
@@ -247,20 +247,17 @@ impl Router {
         // the secret is bound to (a base URL changed in SQLite behind our back is not trusted).
         base.refuse_taskly_host(&self.core.config().chat.proxy_url)?;
         let (secret, bound_origin) = self.secret(provider, &key, &base).await?;
-        let cleared = gate::clear(
-            Destination::Stored {
-                base: &base,
-                bound_origin: &bound_origin,
-                key_id: &key.id,
-            },
-            &self.core.config().chat.proxy_url,
-        )?;
+        let cleared = self.core.clear(Destination::Stored {
+            base: &base,
+            bound_origin: &bound_origin,
+            key_id: &key.id,
+        })?;
         let spec = provider.spec();
         let endpoint = Endpoint {
             upstream: Upstream::Provider(provider),
             wire: spec.wire,
             client: self
-                .vault
+                .core
                 .http()
                 .client(cleared.base().is_loopback())
                 .clone(),

@@ -21,7 +21,7 @@ use crate::core::Core;
 use crate::db;
 use crate::mask::mask;
 use crate::providers::base_url::BaseUrl;
-use crate::providers::gate::{self, Cleared, Destination};
+use crate::providers::gate::Destination;
 use crate::providers::validate::{ValidationOutcome, Verification, validate_key};
 use crate::time_fmt::now_unix;
 use crate::{ApiKey, Config, Error, ProviderId, Result};
@@ -414,14 +414,11 @@ impl Vault {
         let (secret, bound_origin, generation) = self.read_secret_with(creds, &current).await?;
         let base = BaseUrl::parse(&current.base_url)?;
         // A stored key is checked only where it was bound, and never at a Taskly host.
-        let cleared = gate::clear(
-            Destination::Stored {
-                base: &base,
-                bound_origin: &bound_origin,
-                key_id: &current.id,
-            },
-            &self.config().chat.proxy_url,
-        )?;
+        let cleared = self.clear(Destination::Stored {
+            base: &base,
+            bound_origin: &bound_origin,
+            key_id: &current.id,
+        })?;
         let result = validate_key(
             self.http(),
             self.config().http.request,
@@ -533,8 +530,7 @@ impl Vault {
         verify: bool,
     ) -> Result<ValidationOutcome> {
         // Before anything is sent or stored: a key is never sent to Taskly, not even to check it.
-        let cleared: Cleared =
-            gate::clear(Destination::Confirmed(base), &self.config().chat.proxy_url)?;
+        let cleared = self.clear(Destination::Confirmed(base))?;
         if !verify {
             return Ok(ValidationOutcome {
                 status: Verification::Unverified,
