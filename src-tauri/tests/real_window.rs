@@ -174,14 +174,18 @@ async fn the_whole_flow(theme: &str) {
     assert_eq!(proxy.requests().len(), 1, "Taskly answered");
 
     // Delete, with confirmation.
-    d.close_dialogs().await;
-    d.click(
-        "//button[contains(normalize-space(), 'Settings')]",
-        "Settings",
+    d.open_until(
+        &[
+            (
+                "//button[contains(normalize-space(), 'Settings')]",
+                "Settings",
+            ),
+            ("//button[starts-with(@aria-label, 'Delete “')]", "Delete"),
+        ],
+        "//*[@role='alertdialog']//button[contains(normalize-space(), 'Delete')]",
+        "the delete confirmation",
     )
     .await;
-    d.click("//button[starts-with(@aria-label, 'Delete “')]", "Delete")
-        .await;
     d.shot("08-delete-confirm").await;
     d.click(
         "//*[@role='alertdialog']//button[contains(normalize-space(), 'Delete')]",

@@ -712,15 +712,19 @@ async fn a_canary_key_through_every_flow_leaves_no_trace_and_its_memory_copies_a
         "the page shows the key"
     );
     let before = w.keyring.usernames();
-    d.close_dialogs().await;
-    d.click(
-        "//button[contains(normalize-space(), 'Settings')]",
-        "Settings",
-    )
-    .await;
-    d.click(
-        "//button[starts-with(@aria-label, 'Replace key of')]",
-        "Replace key",
+    d.open_until(
+        &[
+            (
+                "//button[contains(normalize-space(), 'Settings')]",
+                "Settings",
+            ),
+            (
+                "//button[starts-with(@aria-label, 'Replace key of')]",
+                "Replace key",
+            ),
+        ],
+        "//label[normalize-space()='New OpenAI API key']",
+        "the replace form",
     )
     .await;
     let new_field = d.field("New OpenAI API key").await;
@@ -756,14 +760,18 @@ async fn a_canary_key_through_every_flow_leaves_no_trace_and_its_memory_copies_a
     )
     .await;
     observed.push(d.invoke("list_keys", json!({})).await);
-    d.close_dialogs().await;
-    d.click(
-        "//button[contains(normalize-space(), 'Settings')]",
-        "Settings",
+    d.open_until(
+        &[
+            (
+                "//button[contains(normalize-space(), 'Settings')]",
+                "Settings",
+            ),
+            ("//button[starts-with(@aria-label, 'Delete “')]", "Delete"),
+        ],
+        "//*[@role='alertdialog']//button[contains(normalize-space(), 'Delete')]",
+        "the delete confirmation",
     )
     .await;
-    d.click("//button[starts-with(@aria-label, 'Delete “')]", "Delete")
-        .await;
     d.click(
         "//*[@role='alertdialog']//button[contains(normalize-space(), 'Delete')]",
         "confirm delete",

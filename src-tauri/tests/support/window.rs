@@ -145,6 +145,37 @@ impl Driver {
         value["value"][W3C_ELEMENT].as_str().map(str::to_owned)
     }
 
+    /// The element at `xpath` if it appears within `within`, else `None` (no failure).
+    pub async fn appears(&self, xpath: &str, within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(id) = self.find(xpath).await {
+                return Some(id);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Opens something through a sequence of clicks (`steps`: xpath and name) until `expect`
+    /// appears, starting again from no dialog at most three times: a click that lands while a
+    /// dialog is still animating in or out can dismiss it instead (seen under load), and what
+    /// is being tested is what the opened form does, not the animation.
+    pub async fn open_until(&self, steps: &[(&str, &str)], expect: &str, what: &str) {
+        for _ in 0..3 {
+            self.close_dialogs().await;
+            for (xpath, name) in steps {
+                self.click(xpath, name).await;
+            }
+            if self.appears(expect, Duration::from_secs(5)).await.is_some() {
+                return;
+            }
+        }
+        self.wait_for(expect, what).await;
+    }
+
     pub async fn wait_for(&self, xpath: &str, what: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
