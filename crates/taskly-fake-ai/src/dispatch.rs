@@ -1,5 +1,5 @@
-//! The entry point for every non-control request: record it, apply any queued fault, then let
-//! the flavor answer.
+//! The entry point for every non-control request: record it, apply any queued fault, ask the
+//! issuer about a proxy token, then let the flavor answer.
 
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::call::Call;
 use crate::fault::{Failure, Fault, Plan};
 use crate::flavor::Flavor;
+use crate::introspect::Verdict;
 use crate::providers;
 use crate::record::RecordedRequest;
 use crate::reply::{Payload, Reply, Shape};
@@ -36,7 +37,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     };
     let flavor = Flavor::of_path(&call.path);
     tracing::debug!(method = %call.method, path = %call.path, ?flavor, "request");
-    shared.record(record(&call, flavor));
+    let number = shared.record(record(&call, flavor));
 
     if too_large {
         return (
@@ -84,7 +85,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         Some(Plan::KeepAlive(every)) => Shape::KeepAlive(every),
         Some(Plan::Drip(every)) => Shape::Drip(every),
         Some(Plan::Whole) => {
-            return providers::answer(flavor, &unstreamed(call), &shared)
+            return answer(flavor, &unstreamed(call), &shared, number)
+                .await
                 .deliver(Shape::Plain, &shared);
         }
         Some(Plan::Insert) => {
@@ -92,14 +94,29 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
                 Some(Fault::InsertEvent(text)) => text.clone(),
                 _ => String::new(),
             };
-            let mut reply = providers::answer(flavor, &call, &shared);
+            let mut reply = answer(flavor, &call, &shared, number).await;
             if let Payload::Frames { frames, .. } = &mut reply.payload {
                 frames.insert(0, text);
             }
             return reply.deliver(Shape::Plain, &shared);
         }
     };
-    providers::answer(flavor, &call, &shared).deliver(shape, &shared)
+    answer(flavor, &call, &shared, number)
+        .await
+        .deliver(shape, &shared)
+}
+
+/// The flavor's answer, after the issuer (for a proxy call) has had its say; an accepted
+/// token's subject goes on the call's record.
+async fn answer(flavor: Flavor, call: &Call, shared: &Shared, number: usize) -> Reply {
+    let verdict = providers::introspect(flavor, call, shared).await;
+    if let Verdict::Active {
+        subject: Some(subject),
+    } = &verdict
+    {
+        shared.note_subject(number, subject.clone());
+    }
+    providers::answer(flavor, call, shared, &verdict)
 }
 
 /// The same request asking for a whole answer: `"stream": false` in a JSON body (OpenAI,
@@ -139,6 +156,7 @@ fn record(call: &Call, flavor: Option<Flavor>) -> RecordedRequest {
             .collect(),
         body: call.body.to_vec(),
         flavor,
+        proxy_subject: None,
     }
 }
 

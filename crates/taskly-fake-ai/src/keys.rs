@@ -1,4 +1,5 @@
-//! Reading presented credentials and masking them the way providers print them in errors.
+//! Reading presented credentials, masking them the way providers print them in errors, and the
+//! form encoding credentials travel in.
 
 /// `Authorization: Bearer X` → `X` (scheme case-insensitive).
 pub(crate) fn bearer(header: &str) -> Option<&str> {
@@ -52,6 +53,22 @@ pub(crate) fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `application/x-www-form-urlencoded` encoding of one name or value: the WHATWG set kept as it
+/// is, space as `+`, every other byte as `%XX`.
+pub(crate) fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn hex(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -89,5 +106,13 @@ mod tests {
         assert_eq!(query_param(None, "key"), None);
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%3a%3A%zz"), "::%zz");
+    }
+
+    #[test]
+    fn form_encoding_round_trips() {
+        assert_eq!(form_encode("tpx-A.b_c*9"), "tpx-A.b_c*9");
+        assert_eq!(form_encode("a b+c/d=é&"), "a+b%2Bc%2Fd%3D%C3%A9%26");
+        let odd = "a b+c/d=é&%~:";
+        assert_eq!(percent_decode(&form_encode(odd)), odd);
     }
 }

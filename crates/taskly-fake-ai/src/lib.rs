@@ -20,6 +20,12 @@
 //! `{"cut_stream_after":3}`, `{"huge_body":1048576}`, `{"huge_error_body":1048576}`,
 //! `"hang_after_headers"`, `{"stall_after":2}`, `{"keep_alive_forever":100}`,
 //! `{"drip_forever":100}`, `{"redirect":{"status":307,"location":"http://…"}}`, and so on.
+//!
+//! The proxy accepts its static `proxy_tokens` and, with [`FakeAiConfig::introspection`] set, any
+//! token the configured OpenID issuer says is active (RFC 7662). It asks on every call, so a token
+//! revoked at the issuer is refused on the very next one, and records the `sub` it was told in
+//! [`RecordedRequest::proxy_subject`]; an issuer that cannot answer makes the proxy answer `503`
+//! with code `introspection_unavailable`.
 
 mod answer;
 mod call;
@@ -29,6 +35,7 @@ mod control;
 mod dispatch;
 mod fault;
 mod flavor;
+mod introspect;
 mod keys;
 mod providers;
 mod record;
@@ -36,7 +43,7 @@ mod reply;
 mod server;
 mod state;
 
-pub use config::FakeAiConfig;
+pub use config::{FakeAiConfig, Introspection};
 pub use fault::{Fault, ScriptedFault};
 pub use flavor::Flavor;
 pub use record::RecordedRequest;

@@ -22,6 +22,11 @@ pub struct RecordedRequest {
     pub body: Vec<u8>,
     /// The flavor its path belongs to, if any.
     pub flavor: Option<Flavor>,
+    /// For a proxy call whose token the issuer's introspection found active: the `sub` it named,
+    /// i.e. the account the answer is billed to. `None` for static proxy tokens, provider calls,
+    /// refused tokens, and calls a fault answered before any token check.
+    #[serde(default)]
+    pub proxy_subject: Option<String>,
 }
 
 impl RecordedRequest {
@@ -71,13 +76,23 @@ mod tests {
             headers: vec![("authorization".into(), "Bearer k".into())],
             body: b"{\"a\":1}".to_vec(),
             flavor: Some(Flavor::OpenAi),
+            proxy_subject: None,
         };
         assert_eq!(request.header("Authorization"), Some("Bearer k"));
         assert_eq!(request.header("x-api-key"), None);
         let json = serde_json::to_value(&request).expect("serializes");
         assert_eq!(json["body"], "{\"a\":1}");
         assert_eq!(json["flavor"], "openai");
-        let back: RecordedRequest = serde_json::from_value(json).expect("round-trips");
+        assert_eq!(json["proxy_subject"], serde_json::Value::Null);
+        let back: RecordedRequest = serde_json::from_value(json.clone()).expect("round-trips");
+        assert_eq!(back, request);
+        // A record from a fake that predates the member still reads.
+        let mut older = json;
+        older
+            .as_object_mut()
+            .expect("an object")
+            .remove("proxy_subject");
+        let back: RecordedRequest = serde_json::from_value(older).expect("reads without it");
         assert_eq!(back, request);
     }
 }

@@ -46,7 +46,7 @@ impl FakeAi {
             ));
         }
         let (stop, stopping) = watch::channel(false);
-        let shared = Arc::new(Shared::new(config, stopping.clone()));
+        let shared = Arc::new(Shared::new(config, stopping.clone())?);
         let app = Router::new()
             .nest("/_control", control::router())
             .fallback(dispatch::handle)

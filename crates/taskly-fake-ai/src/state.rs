@@ -1,5 +1,7 @@
-//! The state one server shares between its connections: accepted keys, the log, the fault queue, counters.
+//! The state one server shares between its connections: accepted keys, the issuer to ask about
+//! proxy tokens, the log, the fault queue, counters.
 
+use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -8,13 +10,18 @@ use tokio::sync::watch;
 use crate::config::FakeAiConfig;
 use crate::fault::ScriptedFault;
 use crate::flavor::Flavor;
+use crate::introspect::Introspector;
 use crate::record::RecordedRequest;
 
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: FakeAiConfig,
+    /// Built from `config.introspection`, once, so every call reuses its connections.
+    pub introspector: Option<Introspector>,
     provider_keys: Mutex<Vec<String>>,
-    requests: Mutex<Vec<RecordedRequest>>,
+    /// Each request under the number [`Shared::record`] gave it, so a verdict reached later
+    /// lands on the right one even if the log was cleared in between.
+    requests: Mutex<Vec<(usize, RecordedRequest)>>,
     faults: Mutex<Vec<ScriptedFault>>,
     received: AtomicUsize,
     disconnects: AtomicUsize,
@@ -28,8 +35,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(config: FakeAiConfig, stopping: watch::Receiver<bool>) -> Self {
-        Self {
+    /// Fails only when the introspection settings are unusable (an endpoint off loopback).
+    pub(crate) fn new(config: FakeAiConfig, stopping: watch::Receiver<bool>) -> io::Result<Self> {
+        let introspector = config
+            .introspection
+            .as_ref()
+            .map(Introspector::new)
+            .transpose()?;
+        Ok(Self {
+            introspector,
             provider_keys: Mutex::new(config.provider_keys.clone()),
             config,
             requests: Mutex::default(),
@@ -38,7 +52,7 @@ impl Shared {
             disconnects: AtomicUsize::new(0),
             sequence: AtomicU64::new(0),
             stopping,
-        }
+        })
     }
 
     pub(crate) fn accepts_provider_key(&self, key: &str) -> bool {
@@ -60,13 +74,30 @@ impl Shared {
         lock(&self.provider_keys).retain(|k| k != key);
     }
 
-    pub(crate) fn record(&self, request: RecordedRequest) {
-        self.received.fetch_add(1, Ordering::Relaxed);
-        lock(&self.requests).push(request);
+    /// Log a request; returns its number, for [`Shared::note_subject`].
+    pub(crate) fn record(&self, request: RecordedRequest) -> usize {
+        let mut requests = lock(&self.requests);
+        let number = self.received.fetch_add(1, Ordering::Relaxed);
+        requests.push((number, request));
+        number
+    }
+
+    /// The account the issuer said a recorded proxy call's token belongs to.
+    pub(crate) fn note_subject(&self, number: usize, subject: String) {
+        if let Some((_, request)) = lock(&self.requests)
+            .iter_mut()
+            .rev()
+            .find(|(n, _)| *n == number)
+        {
+            request.proxy_subject = Some(subject);
+        }
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.requests).clone()
+        lock(&self.requests)
+            .iter()
+            .map(|(_, request)| request.clone())
+            .collect()
     }
 
     pub(crate) fn recorded(&self) -> usize {
@@ -135,7 +166,7 @@ mod tests {
     #[test]
     fn faults_are_used_up_in_order() {
         let (_tx, rx) = watch::channel(false);
-        let shared = Shared::new(FakeAiConfig::default(), rx);
+        let shared = Shared::new(FakeAiConfig::default(), rx).expect("no introspection to set up");
         shared.push_fault(ScriptedFault::new(Fault::Hang).for_flavor(Flavor::Gemini));
         shared.push_fault(ScriptedFault::new(Fault::ServerError).times(2));
         shared.push_fault(ScriptedFault::new(Fault::Forbidden).times(0));

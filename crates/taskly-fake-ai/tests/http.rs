@@ -15,6 +15,10 @@ mod control;
 mod faults;
 #[path = "http/gemini.rs"]
 mod gemini;
+#[path = "http/introspection.rs"]
+mod introspection;
+#[path = "http/issuer.rs"]
+mod issuer;
 #[path = "http/openai.rs"]
 mod openai;
 #[path = "http/proxy.rs"]

@@ -1,16 +1,30 @@
-//! The Taskly proxy under `/proxy/v1`: OpenAI's wire format, proxy tokens, and `provider/model` names.
+//! The Taskly proxy under `/proxy/v1`: OpenAI's wire format, proxy tokens (static, or active at
+//! the issuer), and `provider/model` names.
 
 pub(super) mod errors;
 
 use crate::call::Call;
 use crate::flavor::Flavor;
+use crate::introspect::Verdict;
 use crate::keys;
 use crate::reply::Reply;
 use crate::state::Shared;
 
 use super::openai::{self, Route, wire};
 
-pub(super) fn answer(call: &Call, shared: &Shared) -> Reply {
+/// Ask the issuer about the presented token, unless there is no issuer, no token, or a static
+/// token that needs no asking.
+pub(super) async fn introspect(call: &Call, shared: &Shared) -> Verdict {
+    let Some(introspector) = &shared.introspector else {
+        return Verdict::NotAsked;
+    };
+    match presented_token(call) {
+        Some(token) if !shared.accepts_proxy_token(token) => introspector.check(token).await,
+        _ => Verdict::NotAsked,
+    }
+}
+
+pub(super) fn answer(call: &Call, shared: &Shared, verdict: &Verdict) -> Reply {
     let route = call
         .rest(Flavor::Proxy)
         .and_then(|rest| Route::of(&call.method, rest))
@@ -18,10 +32,14 @@ pub(super) fn answer(call: &Call, shared: &Shared) -> Reply {
     let Some(route) = route else {
         return openai::errors::invalid_url(call);
     };
-    match presented_token(call) {
-        Some(token) if shared.accepts_proxy_token(token) => {}
-        Some(_) => return errors::invalid_token(),
-        None => return errors::missing_token(),
+    match (presented_token(call), verdict) {
+        (Some(token), _) if shared.accepts_proxy_token(token) => {}
+        (Some(_), Verdict::Active { .. }) => {}
+        (Some(_), Verdict::Unavailable(reason)) => {
+            return errors::introspection_unavailable(reason);
+        }
+        (Some(_), Verdict::NotAsked | Verdict::Inactive) => return errors::invalid_token(),
+        (None, _) => return errors::missing_token(),
     }
     let models = catalogue(shared);
     let known = |id: &str| models.iter().any(|(m, _)| m == id);

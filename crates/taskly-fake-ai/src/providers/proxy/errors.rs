@@ -39,6 +39,22 @@ pub(in crate::providers) fn missing_token() -> Reply {
     )
 }
 
+/// The issuer could not say whether the token is active, so the proxy cannot either: a `503`
+/// the client may retry, rather than a `401` that would wrongly tell it to sign in again.
+/// Shaped like `invalid_token`'s body (no `param`), the other answer about the token.
+pub(in crate::providers) fn introspection_unavailable(reason: &str) -> Reply {
+    Reply::json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        serde_json::json!({"error": {
+            "message": format!(
+                "The Taskly proxy cannot check your sign-in right now: the sign-in service's token introspection failed ({reason}). Please try again later."
+            ),
+            "type": "server_error",
+            "code": "introspection_unavailable",
+        }}),
+    )
+}
+
 pub(in crate::providers) fn unqualified_model(model: &str) -> Reply {
     error(
         StatusCode::BAD_REQUEST,
