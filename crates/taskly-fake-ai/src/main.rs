@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use taskly_fake_ai::{FakeAi, FakeAiConfig};
+use taskly_fake_ai::{FakeAi, FakeAiConfig, Introspection};
 use tokio::net::TcpListener;
 
 /// A loopback stand-in for AI providers and the Taskly proxy, for tests, benchmarks and the offline demo.
@@ -33,6 +33,31 @@ struct Args {
     /// Write the server URL to this file once listening (atomically: written aside, then renamed).
     #[arg(long, value_name = "PATH")]
     url_file: Option<PathBuf>,
+    /// Also accept proxy tokens that this OpenID issuer's introspection endpoint (RFC 7662, on
+    /// loopback) says are active; asked on every proxy call.
+    #[arg(long, value_name = "URL")]
+    introspection_url: Option<String>,
+    /// The proxy's client id at the issuer, for introspection.
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "taskly-proxy",
+        requires = "introspection_url"
+    )]
+    introspection_client_id: String,
+    /// The proxy's client secret at the issuer; TASKLY_FAKE_AI_INTROSPECTION_SECRET if not given
+    /// (which keeps it out of the process list).
+    #[arg(long, value_name = "SECRET", requires = "introspection_url")]
+    introspection_client_secret: Option<String>,
+    /// Accept only tokens the issuer says it issued to this client (its `client_id`); an empty
+    /// value accepts tokens issued to any client.
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "taskly-desktop",
+        requires = "introspection_url"
+    )]
+    introspection_audience: String,
 }
 
 /// Flag values plus the comma-separated ones from an environment variable.
@@ -46,6 +71,32 @@ fn with_env(mut values: Vec<String>, variable: &str) -> Vec<String> {
         );
     }
     values
+}
+
+/// The flag's value, else the environment variable's (when set and not empty).
+fn or_env(value: Option<String>, variable: &str) -> Option<String> {
+    value.or_else(|| std::env::var(variable).ok().filter(|v| !v.is_empty()))
+}
+
+/// The introspection settings the flags ask for, or why they are incomplete.
+fn introspection(args: &Args) -> Result<Option<Introspection>, String> {
+    let Some(endpoint) = args.introspection_url.clone() else {
+        return Ok(None);
+    };
+    let client_secret = or_env(
+        args.introspection_client_secret.clone(),
+        "TASKLY_FAKE_AI_INTROSPECTION_SECRET",
+    )
+    .ok_or(
+        "--introspection-url needs the proxy's client secret: --introspection-client-secret or \
+         TASKLY_FAKE_AI_INTROSPECTION_SECRET",
+    )?;
+    Ok(Some(Introspection {
+        endpoint,
+        client_id: args.introspection_client_id.clone(),
+        client_secret,
+        audience_client: Some(args.introspection_audience.clone()).filter(|id| !id.is_empty()),
+    }))
 }
 
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -90,9 +141,17 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    let introspection = match introspection(&args) {
+        Ok(introspection) => introspection,
+        Err(message) => {
+            eprintln!("taskly-fake-ai: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = FakeAiConfig {
         provider_keys: with_env(args.keys, "TASKLY_FAKE_AI_KEYS"),
         proxy_tokens: with_env(args.proxy_tokens, "TASKLY_FAKE_AI_PROXY_TOKENS"),
+        introspection,
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
         ..FakeAiConfig::default()
     };

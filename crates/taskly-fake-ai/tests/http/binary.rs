@@ -85,3 +85,117 @@ async fn runs_announces_and_stops() {
     }
     let _ = std::fs::remove_file(&url_file);
 }
+
+/// Start the binary with these flags and environment; returns it and the URL it announced.
+fn spawn(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> (std::process::Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_taskly-fake-ai"));
+    command
+        .args(args)
+        .env_remove("TASKLY_FAKE_AI_INTROSPECTION_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(stderr);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("taskly-fake-ai listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+#[tokio::test]
+async fn asks_the_issuer_named_on_the_command_line_and_never_logs_a_token() {
+    use crate::issuer::{BASIC, Issuer, SECRET, TOKEN_A, TOKEN_OTHER_APP};
+
+    let issuer = Issuer::start().await;
+    let log = std::env::temp_dir().join(format!(
+        "taskly-fake-ai-introspection-{}.log",
+        std::process::id()
+    ));
+    let endpoint = issuer.endpoint();
+    // Defaults: client id taskly-proxy, audience taskly-desktop; the secret from the environment.
+    let (mut child, url) = spawn(
+        &["--introspection-url", &endpoint],
+        &[
+            ("TASKLY_FAKE_AI_INTROSPECTION_SECRET", SECRET),
+            ("RUST_LOG", "trace"),
+        ],
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let chat = |token: &'static str| {
+        crate::support::client()
+            .post(format!(
+                "{url}{}/chat/completions",
+                Flavor::Proxy.base_path()
+            ))
+            .bearer_auth(token)
+            .json(&serde_json::json!({
+                "model": "openai/gpt-4o-mini",
+                "messages": [{"role": "user", "content": "hi"}],
+            }))
+            .send()
+    };
+    assert_eq!(chat(TOKEN_A).await.unwrap().status(), 200);
+    assert_eq!(chat(TOKEN_OTHER_APP).await.unwrap().status(), 401);
+    let asked = issuer.asked();
+    assert_eq!(asked.len(), 2);
+    assert!(
+        asked
+            .iter()
+            .all(|a| a.authorization.as_deref() == Some(BASIC))
+    );
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(
+        logged.contains("introspected a proxy token"),
+        "the trace log is on: {logged}"
+    );
+    for secret in [TOKEN_A, TOKEN_OTHER_APP, SECRET, &BASIC[6..]] {
+        assert!(!logged.contains(secret), "{secret} in the log:\n{logged}");
+    }
+}
+
+#[test]
+fn introspection_flags_are_checked_before_starting() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_taskly-fake-ai"))
+            .args(args)
+            .env_remove("TASKLY_FAKE_AI_INTROSPECTION_SECRET")
+            .output()
+            .expect("the binary runs")
+    };
+    let no_secret = run(&["--introspection-url", "http://127.0.0.1:9/introspect"]);
+    assert!(!no_secret.status.success());
+    let said = String::from_utf8_lossy(&no_secret.stderr);
+    assert!(
+        said.contains("TASKLY_FAKE_AI_INTROSPECTION_SECRET"),
+        "{said}"
+    );
+
+    let off_loopback = run(&[
+        "--introspection-url",
+        "https://auth.taskly.chat/token/introspection",
+        "--introspection-client-secret",
+        "flag-secret",
+    ]);
+    assert!(!off_loopback.status.success());
+    let said = String::from_utf8_lossy(&off_loopback.stderr);
+    assert!(said.contains("loopback"), "{said}");
+    assert!(!said.contains("flag-secret"), "{said}");
+
+    // The other introspection flags mean nothing without an issuer to ask.
+    let orphan = run(&["--introspection-audience", "taskly-desktop"]);
+    assert!(!orphan.status.success());
+    let said = String::from_utf8_lossy(&orphan.stderr);
+    assert!(said.contains("--introspection-url"), "{said}");
+}
