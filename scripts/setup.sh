@@ -119,13 +119,15 @@ if ! cargo deny --version >/dev/null 2>&1; then
   cargo install cargo-deny --locked --version "^0.20" --quiet
 fi
 
-# The web UI's packages, exactly as locked.
-if [ -f ui/package-lock.json ]; then
-  stamp="ui/node_modules/.taskly-lock-hash"
-  hash="$(sha256sum ui/package-lock.json | cut -d' ' -f1)"
+# npm packages, exactly as locked: the web UI's, and the OpenID Provider the sign-in tests run
+# against (tests/oidc-provider).
+for dir in ui tests/oidc-provider; do
+  [ -f "$dir/package-lock.json" ] || continue
+  stamp="$dir/node_modules/.taskly-lock-hash"
+  hash="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
-    echo "setup: installing the UI's npm packages"
-    (cd ui && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
+    echo "setup: installing the npm packages of $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
     echo "$hash" > "$stamp"
   fi
-fi
+done
