@@ -5,10 +5,15 @@
 //! password, keeping its files in a temporary folder. Everything is stopped on drop. Child
 //! processes are pointed at it with [`SecretService::envs`]; `secret-tool` reads the store
 //! independently of our code.
+//!
+//! [`oidc::Issuer`] starts a real OpenID Provider (panva's `oidc-provider`, from
+//! `tests/oidc-provider/`) on 127.0.0.1 and plays the person in the browser: its login, consent
+//! and device-code pages, over plain HTTP.
 #![allow(clippy::expect_used, clippy::print_stderr, missing_docs)]
 
 pub mod drain;
 pub mod fake;
+pub mod oidc;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
