@@ -3,7 +3,8 @@
 //! `TASKLY_DATA_DIR`, `TASKLY_ACCOUNT`, `TASKLY_CREDENTIAL_STORE`, `TASKLY_<PROVIDER>_BASE_URL`,
 //! `TASKLY_CREDENTIAL_TIMEOUT_MS`, `TASKLY_HTTP_TIMEOUT_MS`, and for chat `TASKLY_PROXY_URL`,
 //! `TASKLY_PROXY_TOKEN`, `TASKLY_FIRST_BYTE_TIMEOUT_MS`, `TASKLY_IDLE_TIMEOUT_MS`,
-//! `TASKLY_ANSWER_TIMEOUT_MS`, `TASKLY_RETRY_BASE_MS` and `TASKLY_RETRY_MAX_WAIT_MS`. Everything
+//! `TASKLY_ANSWER_TIMEOUT_MS`, `TASKLY_RETRY_BASE_MS` and `TASKLY_RETRY_MAX_WAIT_MS`, and for
+//! sign-in `TASKLY_AUTH_URL`, `TASKLY_AUTH_CLIENT_ID` and `TASKLY_SIGN_IN_TIMEOUT_MS`. Everything
 //! has a sensible default, so a user never has to set any of them.
 
 use std::collections::BTreeMap;
@@ -92,13 +93,43 @@ impl Default for ChatSettings {
     }
 }
 
+/// Taskly's sign-in service (an OpenID Provider), used when `TASKLY_AUTH_URL` is not set.
+pub const DEFAULT_AUTH_URL: &str = "https://auth.taskly.chat";
+
+/// Taskly Desktop's public OAuth client id, used when `TASKLY_AUTH_CLIENT_ID` is not set.
+pub const DEFAULT_CLIENT_ID: &str = "taskly-desktop";
+
+/// Where and how a person signs in to Taskly.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// The OpenID Provider's issuer URL (discovery is at `/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// The public client id.
+    pub client_id: String,
+    /// How long a browser or device sign-in may wait for the person before it ends.
+    pub sign_in_timeout: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            issuer: DEFAULT_AUTH_URL.to_owned(),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            sign_in_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
 /// Everything the core needs to know about its surroundings.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where SQLite and logs live.
     pub data_dir: PathBuf,
-    /// The account whose keys we see.
+    /// The account whose keys we see: the one named (`--account`, `TASKLY_ACCOUNT`), else the
+    /// active signed-in account, else the local profile (resolved when the core opens).
     pub account: AccountId,
+    /// Whether `account` was named by the caller rather than left to the default.
+    pub account_named: bool,
     /// Which credential store.
     pub store: StoreChoice,
     /// Per-provider base URLs replacing the registry default for keys added from now on.
@@ -109,6 +140,8 @@ pub struct Config {
     pub http: HttpTimeouts,
     /// Chat routing, retries and timeouts.
     pub chat: ChatSettings,
+    /// Sign-in to Taskly.
+    pub auth: AuthSettings,
 }
 
 impl Config {
@@ -117,11 +150,13 @@ impl Config {
         Self {
             data_dir: data_dir.into(),
             account: AccountId::local(),
+            account_named: false,
             store: StoreChoice::Default,
             base_url_overrides: BTreeMap::new(),
             credential_timeout: Duration::from_secs(20),
             http: HttpTimeouts::default(),
             chat: ChatSettings::default(),
+            auth: AuthSettings::default(),
         }
     }
 
@@ -134,6 +169,7 @@ impl Config {
         let mut config = Config::new(data_dir);
         if let Some(name) = account.map(str::to_owned).or_else(|| env("TASKLY_ACCOUNT")) {
             config.account = AccountId::new(&name)?;
+            config.account_named = true;
         }
         if let Some(store) = env("TASKLY_CREDENTIAL_STORE") {
             config.store = store.parse()?;
@@ -159,6 +195,15 @@ impl Config {
                 reason: e.to_string(),
             })?;
             config.chat.proxy_token = Some(std::sync::Arc::new(token));
+        }
+        if let Some(url) = env("TASKLY_AUTH_URL") {
+            config.auth.issuer = url.trim().trim_end_matches('/').to_owned();
+        }
+        if let Some(id) = env("TASKLY_AUTH_CLIENT_ID") {
+            config.auth.client_id = id.trim().to_owned();
+        }
+        if let Some(ms) = millis("TASKLY_SIGN_IN_TIMEOUT_MS")? {
+            config.auth.sign_in_timeout = ms;
         }
         if let Some(ms) = millis("TASKLY_FIRST_BYTE_TIMEOUT_MS")? {
             config.chat.first_byte_timeout = ms;

@@ -25,16 +25,21 @@ pub struct Core {
     /// tell (with SQLite's `data_version` for other processes) when they are stale.
     key_changes: Arc<std::sync::atomic::AtomicU64>,
     injected_store: Option<Arc<dyn CredentialStore>>,
+    /// The sign-in service, discovered on first use.
+    issuer: OnceCell<crate::signin::issuer::Issuer>,
+    /// This account's access token, by token generation (`signin::refresh`).
+    session: std::sync::Mutex<crate::signin::refresh::Cached>,
 }
 
 impl Core {
     /// Opens the database and HTTP clients for `config`; the credential store (`injected_store`
     /// in tests, else the OS's) is opened on first use.
     pub(crate) async fn open(
-        config: Config,
+        mut config: Config,
         injected_store: Option<Arc<dyn CredentialStore>>,
     ) -> Result<Self> {
         let db = Db::open(config.database_path()).await?;
+        config.account = resolve_account(&db, &config).await?;
         let http = crate::http::HttpClients::new(config.http)?;
         Ok(Self {
             config,
@@ -44,7 +49,46 @@ impl Core {
             creds: OnceCell::new(),
             injected_store,
             key_changes: Default::default(),
+            issuer: OnceCell::new(),
+            session: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The sign-in service's metadata and client, discovered once per process.
+    pub(crate) async fn issuer(&self) -> Result<crate::signin::issuer::Issuer> {
+        self.issuer
+            .get_or_try_init(|| {
+                crate::signin::issuer::Issuer::discover(
+                    &self.config.auth,
+                    &self.http,
+                    self.config.http.request,
+                )
+            })
+            .await
+            .cloned()
+    }
+
+    /// The cached access token, if it is of `generation`.
+    pub(crate) fn cached_session(&self, generation: i64) -> Option<crate::signin::token::Token> {
+        let cache = self.session.lock().ok()?;
+        cache
+            .as_ref()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, t)| t.clone())
+    }
+
+    /// Caches the access token of `generation`.
+    pub(crate) fn cache_session(&self, generation: i64, token: crate::signin::token::Token) {
+        if let Ok(mut cache) = self.session.lock() {
+            *cache = Some((generation, token));
+        }
+    }
+
+    /// Drops the cached access token.
+    pub(crate) fn forget_session_cache(&self) {
+        if let Ok(mut cache) = self.session.lock() {
+            *cache = None;
+        }
     }
 
     /// How many key changes this process has made (see the field's docs).
@@ -124,5 +168,22 @@ pub(crate) struct ChangeGuard(Arc<std::sync::atomic::AtomicU64>);
 impl Drop for ChangeGuard {
     fn drop(&mut self) {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// The account a core opens for: one named by the caller (a signed-in account's name, email
+/// or id, else a local profile of that name), or the active signed-in account, or the local
+/// profile.
+async fn resolve_account(db: &Db, config: &Config) -> Result<AccountId> {
+    let named = config.account_named.then(|| config.account.to_string());
+    let found = db
+        .call(move |conn| match named {
+            Some(name) => Ok(crate::db::accounts::find_by_name(conn, &name)?.map(|r| r.account)),
+            None => crate::db::accounts::active(conn),
+        })
+        .await?;
+    match found {
+        Some(account) => AccountId::new(&account),
+        None => Ok(config.account.clone()),
     }
 }

@@ -10,10 +10,12 @@
 //! (`database_error` whose message says so and what to do).
 //!
 //! Every statement on a table lives in that table's module (`keys`, `journal` for
-//! `credential_cleanup`, `usage` for `usage_daily`, `budgets` for `key_budgets`, `settings`);
+//! `credential_cleanup`, `usage` for `usage_daily`, `budgets` for `key_budgets`, `settings`, `accounts` for
+//! the signed-in accounts);
 //! nothing outside `db/` writes SQL. Their functions take the caller's connection or
 //! transaction, so the callers keep deciding where a `BEGIN IMMEDIATE` starts and ends.
 
+pub mod accounts;
 pub mod budgets;
 pub mod journal;
 pub mod keys;
@@ -33,6 +35,7 @@ use crate::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("db/migrations/0001_keys.sql"),
     include_str!("db/migrations/0002_usage.sql"),
+    include_str!("db/migrations/0003_accounts.sql"),
 ];
 
 /// The schema version this build writes.

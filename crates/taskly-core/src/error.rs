@@ -371,6 +371,56 @@ pub enum Error {
         /// What was asked.
         what: &'static str,
     },
+    /// The Taskly route needs a sign-in: none on this account, or the issuer ended it.
+    #[error(
+        "{detail} To ask through Taskly, sign in: run `taskly auth login` (or use Sign in in the app). Or switch on a personal key for this provider."
+    )]
+    SignInRequired {
+        /// What happened, as a sentence ("You are not signed in to Taskly.").
+        detail: String,
+    },
+    /// The sign-in service refused or the person declined; nothing was stored.
+    #[error("Signing in to Taskly did not finish: {detail}. Nothing was stored; try again.")]
+    SignInFailed {
+        /// What the issuer said, in our words.
+        detail: String,
+    },
+    /// An answer failed a security check of the sign-in (state, issuer, audience, nonce,
+    /// signature); nothing was stored.
+    #[error(
+        "Signing in to Taskly was stopped: {reason}. Nothing was stored. Start the sign-in again from Taskly Desktop; if this keeps happening, something on this machine or network may be interfering."
+    )]
+    SignInRejected {
+        /// Which check failed.
+        reason: String,
+    },
+    /// The person did not finish signing in in time.
+    #[error(
+        "Signing in to Taskly was not finished within {minutes} minutes, so it was ended. Nothing was stored; start it again when you are ready.",
+        minutes = after.as_secs().div_ceil(60)
+    )]
+    SignInTimedOut {
+        /// How long it waited.
+        after: Duration,
+    },
+    /// The sign-in service cannot be reached or answered nonsense.
+    #[error(
+        "Taskly's sign-in service ({issuer}) cannot be used right now: {detail}. Check your connection and try again."
+    )]
+    AuthUnreachable {
+        /// The issuer URL.
+        issuer: String,
+        /// What failed.
+        detail: String,
+    },
+    /// No signed-in account by that name.
+    #[error(
+        "No Taskly account {name:?} is signed in on this machine. `taskly auth status` lists them."
+    )]
+    AccountNotFound {
+        /// What was asked for.
+        name: String,
+    },
     /// A bug or an impossible state; the message says what.
     #[error("Internal error: {0}. Please report this.")]
     Internal(String),
@@ -425,6 +475,12 @@ pub enum ErrorCode {
     Internal,
     KeyOriginChanged,
     InvalidChatRequest,
+    SignInRequired,
+    SignInFailed,
+    SignInRejected,
+    SignInTimedOut,
+    AuthUnreachable,
+    AccountNotFound,
 }
 
 /// What the UI or CLI should offer next.
@@ -525,6 +581,12 @@ impl Error {
             Error::InvalidChatRequest { .. } => C::InvalidChatRequest,
             Error::BudgetExceeded { .. } => C::BudgetExceeded,
             Error::Cancelled => C::Cancelled,
+            Error::SignInRequired { .. } => C::SignInRequired,
+            Error::SignInFailed { .. } => C::SignInFailed,
+            Error::SignInRejected { .. } => C::SignInRejected,
+            Error::SignInTimedOut { .. } => C::SignInTimedOut,
+            Error::AuthUnreachable { .. } => C::AuthUnreachable,
+            Error::AccountNotFound { .. } => C::AccountNotFound,
             Error::Internal(_) => C::Internal,
         }
     }
@@ -568,7 +630,14 @@ impl Error {
             | Error::StreamCut { .. }
             | Error::BadResponse { .. } => A::Retry,
             Error::RequestRefused { .. } => A::ReportBug,
-            Error::ProxyTokenRejected { .. } | Error::ProxyTokenMissing => A::SignIn,
+            Error::ProxyTokenRejected { .. }
+            | Error::ProxyTokenMissing
+            | Error::SignInRequired { .. }
+            | Error::SignInFailed { .. }
+            | Error::SignInRejected { .. }
+            | Error::SignInTimedOut { .. }
+            | Error::AccountNotFound { .. } => A::SignIn,
+            Error::AuthUnreachable { .. } => A::Retry,
             Error::UnsafeRoute { .. } | Error::KeyOriginChanged { .. } => A::CheckBaseUrl,
             Error::BudgetExceeded { .. } => A::RaiseBudget,
             Error::UntrustedCertificate { .. } => A::CheckCertificates,

@@ -22,6 +22,7 @@ pub mod providers;
 pub mod routing;
 pub mod secret;
 pub mod settings;
+pub mod signin;
 mod store_kind;
 pub mod time_fmt;
 mod ui_export;
@@ -34,6 +35,7 @@ pub use config::{Config, StoreChoice};
 pub use error::{Error, ErrorAction, ErrorCode, ErrorPayload, Result, Upstream};
 pub use providers::ProviderId;
 pub use secret::{ApiKey, KeyInputError};
+pub use signin::{AccountView, AuthStatus, SignIn, SignInOptions, SignedIn, SignedOut};
 pub use vault::{Enable, KeyInfo, NewKey, Vault};
 
 /// The TypeScript types the UI imports, generated from the Rust types above and checked for
@@ -67,6 +69,10 @@ mod bindings {
             crate::chat::run::ChatEvent::decl(&cfg),
             crate::usage::UsageRow::decl(&cfg),
             crate::chat::models::ModelsOffer::decl(&cfg),
+            crate::signin::AccountView::decl(&cfg),
+            crate::signin::AuthStatus::decl(&cfg),
+            crate::signin::SignedIn::decl(&cfg),
+            crate::signin::SignedOut::decl(&cfg),
         ];
         let mut text = String::from(
             "// Generated from taskly-core's Rust types by `cargo test -p taskly-core bindings`.\n\

@@ -125,3 +125,17 @@ pub(crate) fn unwritable(path: &Path, detail: &str) -> Error {
         detail: format!("Taskly cannot write its database there ({detail})"),
     }
 }
+
+/// Opens (creating, private) a lock file: the sign-in's cross-process lock. Its content is
+/// never read or written; only the OS lock on it matters.
+pub(crate) fn open_private_for_lock(path: &Path) -> Result<std::fs::File> {
+    create_private_file(path)?;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::DataDir {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })
+}

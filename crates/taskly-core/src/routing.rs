@@ -47,6 +47,9 @@ pub struct RouteInfo {
     pub masked: Option<String>,
     /// Taskly answered because the personal key failed and the user allowed that.
     pub fallback: bool,
+    /// For the Taskly route: the signed-in account that pays (its email), if the token is a
+    /// session's (not `TASKLY_PROXY_TOKEN`).
+    pub account: Option<String>,
 }
 
 impl RouteInfo {
@@ -58,10 +61,16 @@ impl RouteInfo {
                 self.provider.spec().name,
                 self.masked.as_deref().unwrap_or_default()
             ),
-            RouteKind::Taskly if self.fallback => {
-                "Taskly (your key failed; fallback is on)".to_owned()
+            RouteKind::Taskly => {
+                let mut text = "Taskly".to_owned();
+                if let Some(account) = &self.account {
+                    text.push_str(&format!(" ({account})"));
+                }
+                if self.fallback {
+                    text.push_str(" (your key failed; fallback is on)");
+                }
+                text
             }
-            RouteKind::Taskly => "Taskly".to_owned(),
         }
     }
 }
@@ -94,6 +103,8 @@ pub struct Decision {
     pub info: RouteInfo,
     /// Where the request goes and the headers it carries.
     pub endpoint: Endpoint,
+    /// The Taskly route's token is a session's: after a 401 it can be refreshed once.
+    pub session_token: bool,
 }
 
 /// What a cached decision was made from: SQLite's `data_version` (which moves when another
@@ -166,10 +177,14 @@ impl Router {
                 }
                 other => other?,
             },
-            None => self.taskly(provider, false)?,
+            None => self.taskly(provider, false).await?,
         };
         let decision = Arc::new(decision);
-        if let Ok(mut cache) = self.decisions.lock() {
+        // Only a personal route is reused: the Taskly route's token may be refreshed any time
+        // (here or in another process), so it is asked for afresh (from memory, while fresh).
+        if decision.info.kind == RouteKind::Personal
+            && let Ok(mut cache) = self.decisions.lock()
+        {
             cache.insert(provider, (stamp, decision.clone()));
         }
         Ok(decision)
@@ -208,13 +223,34 @@ impl Router {
         Ok((version, changes))
     }
 
-    /// The Taskly route for `provider` (`fallback`: because the personal key failed).
-    pub fn taskly(&self, provider: ProviderId, fallback: bool) -> Result<Decision> {
+    /// The Taskly route for `provider` (`fallback`: because the personal key failed), with
+    /// `TASKLY_PROXY_TOKEN` or the signed-in account's token, refreshed when due.
+    pub async fn taskly(&self, provider: ProviderId, fallback: bool) -> Result<Decision> {
+        let token = crate::signin::refresh::taskly_token(&self.core).await?;
+        self.taskly_with(provider, fallback, token)
+    }
+
+    /// The Taskly route again after the proxy refused `rejected`: with a newer or refreshed
+    /// session token. `None` when the token is not a session's (nothing to refresh).
+    pub async fn taskly_after_rejection(&self, rejected: &Decision) -> Result<Option<Decision>> {
+        if !rejected.session_token {
+            return Ok(None);
+        }
+        let token =
+            crate::signin::refresh::after_rejection(&self.core, &rejected.endpoint.presented)
+                .await?;
+        self.taskly_with(rejected.info.provider, rejected.info.fallback, token)
+            .map(Some)
+    }
+
+    fn taskly_with(
+        &self,
+        provider: ProviderId,
+        fallback: bool,
+        taskly: crate::signin::refresh::TasklyToken,
+    ) -> Result<Decision> {
         let settings = &self.core.config().chat;
-        let token = settings
-            .proxy_token
-            .clone()
-            .ok_or(Error::ProxyTokenMissing)?;
+        let token = taskly.token;
         let base = BaseUrl::parse(&settings.proxy_url).map_err(|_| Error::InvalidConfig {
             name: "TASKLY_PROXY_URL",
             reason: "it must be an https:// URL (or http:// to this machine)".into(),
@@ -237,8 +273,13 @@ impl Router {
             label: None,
             masked: None,
             fallback,
+            account: taskly.email,
         };
-        Ok(Decision { info, endpoint })
+        Ok(Decision {
+            info,
+            endpoint,
+            session_token: taskly.from_session,
+        })
     }
 
     async fn personal(&self, provider: ProviderId, key: EnabledKey) -> Result<Decision> {
@@ -274,8 +315,13 @@ impl Router {
             label: Some(key.label),
             masked: Some(key.masked),
             fallback: false,
+            account: None,
         };
-        Ok(Decision { info, endpoint })
+        Ok(Decision {
+            info,
+            endpoint,
+            session_token: false,
+        })
     }
 
     /// The account's enabled keys, one per provider at most (one small indexed read).

@@ -105,7 +105,7 @@ impl std::ops::Deref for Vault {
 }
 
 /// The label a person sees on a key's entry in the OS's password manager.
-fn entry_label(provider_name: &str) -> String {
+pub(crate) fn entry_label(provider_name: &str) -> String {
     format!("Taskly Desktop: {provider_name} API key")
 }
 

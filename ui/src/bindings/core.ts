@@ -72,7 +72,7 @@ env_name: string,
  */
 default_model: string, };
 
-export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed" | "invalid_chat_request";
+export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed" | "invalid_chat_request" | "sign_in_required" | "sign_in_failed" | "sign_in_rejected" | "sign_in_timed_out" | "auth_unreachable" | "account_not_found";
 
 export type ErrorAction = "fix_input" | "setup_credential_store" | "unlock_credential_store" | "retry" | "retry_or_save_without_checking" | "update_key" | "re_enter_key" | "check_base_url" | "list_keys" | "update_app" | "check_data_dir" | "report_bug" | "wait_and_retry" | "check_billing" | "pick_model" | "sign_in" | "raise_budget" | "check_certificates" | "none";
 
@@ -214,7 +214,12 @@ masked: string | null,
 /**
  * Taskly answered because the personal key failed and the user allowed that.
  */
-fallback: boolean, };
+fallback: boolean, 
+/**
+ * For the Taskly route: the signed-in account that pays (its email), if the token is a
+ * session's (not `TASKLY_PROXY_TOKEN`).
+ */
+account: string | null, };
 
 export type TokenUsage = { 
 /**
@@ -361,4 +366,90 @@ route: RouteInfo,
  * Model ids, sorted (through Taskly, without the `provider/` prefix).
  */
 models: Array<string>, };
+
+export type AccountView = { 
+/**
+ * The account id keys and usage carry (derived from issuer and subject).
+ */
+id: string, 
+/**
+ * What it is called here.
+ */
+name: string, 
+/**
+ * The email the issuer gave.
+ */
+email: string | null, 
+/**
+ * The person's name the issuer gave.
+ */
+display_name: string | null, 
+/**
+ * The issuer's `sub`.
+ */
+subject: string, 
+/**
+ * The issuer.
+ */
+issuer: string, 
+/**
+ * Whether this is the account in use.
+ */
+active: boolean, 
+/**
+ * Whether it still has a session (false once the issuer ended it: sign in again).
+ */
+has_session: boolean, 
+/**
+ * When the access token expires (RFC 3339), refreshed without asking.
+ */
+access_expires_at: string | null, };
+
+export type AuthStatus = { 
+/**
+ * The active account, if any (else the local profile is used).
+ */
+active: AccountView | null, 
+/**
+ * Every account signed in on this machine.
+ */
+accounts: Array<AccountView>, 
+/**
+ * The sign-in service.
+ */
+issuer: string, 
+/**
+ * `TASKLY_PROXY_TOKEN` is set: the Taskly route sends it instead of the session's token.
+ */
+token_override: boolean, 
+/**
+ * The account whose keys are in use: the active account's id, or the profile's name.
+ */
+profile: string, };
+
+export type SignedIn = { 
+/**
+ * The account, now active.
+ */
+account: AccountView, 
+/**
+ * The local profile's keys, when this is the machine's first sign-in and there are any:
+ * ask whether to bring them into the account ([`SignIn::adopt_local_keys`]).
+ */
+local_keys: Array<KeyInfo>, };
+
+export type SignedOut = { 
+/**
+ * The accounts signed out.
+ */
+accounts: Array<AccountView>, 
+/**
+ * Whether the issuer revoked every session (false: it could not be reached; the local
+ * session is gone anyway and the tokens expire on their own).
+ */
+revoked: boolean, 
+/**
+ * Why revoking failed, when it did.
+ */
+revoke_error: string | null, };
 

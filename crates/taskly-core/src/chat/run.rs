@@ -159,6 +159,7 @@ impl ChatService {
             .unwrap_or_else(|| default_model(request.provider).to_owned());
         let mut decision = self.router.decide(request.provider).await?;
         let mut fell_back = false;
+        let mut reauthorized = false;
         loop {
             let warnings = self.budget_warnings(&decision).await?;
             emit(
@@ -190,6 +191,20 @@ impl ChatService {
                     if !matches!(err, Error::Cancelled) {
                         self.count(&decision, &model, None, false).await;
                     }
+                    // The proxy refused the session's access token (expired early, revoked):
+                    // once, with a refreshed one (or one another process just got).
+                    if matches!(err, Error::ProxyTokenRejected { .. })
+                        && !streamed
+                        && !reauthorized
+                        && let Some(again) = self.router.taskly_after_rejection(&decision).await?
+                    {
+                        tracing::info!(
+                            "the proxy refused the session token; retrying once with a fresh one"
+                        );
+                        decision = Arc::new(again);
+                        reauthorized = true;
+                        continue;
+                    }
                     tracing::info!(code = ?err.code(), route = ?decision.info.kind, "chat failed");
                     let may_fall_back = decision.info.kind == RouteKind::Personal
                         && !fell_back
@@ -206,7 +221,7 @@ impl ChatService {
                         },
                     )
                     .await?;
-                    decision = Arc::new(self.router.taskly(request.provider, true)?);
+                    decision = Arc::new(self.router.taskly(request.provider, true).await?);
                     fell_back = true;
                 }
             }
