@@ -147,8 +147,10 @@ async fn refresh_locked(
     let account = AccountId::new(&row.account)?;
     let creds = core.credentials().await?;
     let origin = origin(&row);
+    // Another process refreshed while we waited: its token is used as long as it has not
+    // expired (even inside the early-refresh minute), or both would refresh.
     if row.token_generation != seen.token_generation
-        && fresh(&row)
+        && row.access_expires_at.is_none_or(|at| at > now_unix())
         && let Some(token) = store::read(creds, &account, Which::Access, &origin).await?
         && rejected.is_none_or(|r| !token.bearer().same_as(r))
     {
