@@ -11,7 +11,9 @@ pub struct Cli {
     /// Print machine-readable JSON (errors too).
     #[arg(long, global = true)]
     pub json: bool,
-    /// The Taskly account whose keys to use (default: the local profile).
+    /// The Taskly account whose keys to use: a signed-in account's name or email, or a local
+    /// profile (default: the active signed-in account, else the local profile). With
+    /// `auth login`, the name to give the account signed in.
     #[arg(long, global = true, env = "TASKLY_ACCOUNT")]
     pub account: Option<String>,
     /// Also log to standard error (RUST_LOG sets the level).
@@ -39,6 +41,51 @@ pub enum Command {
     Providers,
     /// Check the credential store, the data folder and the key list.
     Doctor,
+    /// Sign in to Taskly, see who is signed in, switch accounts, sign out.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+/// `taskly auth …`
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Sign in to Taskly in your browser (or with a code on another device: --device).
+    Login(LoginArgs),
+    /// Who is signed in, which account is in use, when its session renews.
+    Status,
+    /// Use another signed-in account (by its name or email).
+    Switch(SwitchArgs),
+    /// Sign out: ends the session at Taskly and deletes it from this machine.
+    Logout(LogoutArgs),
+}
+
+/// `auth login`
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Sign in with a code entered on another device (automatic without a display or over SSH).
+    #[arg(long)]
+    pub device: bool,
+    /// Bring the local profile's keys into the account without asking.
+    #[arg(long, conflicts_with = "no_adopt")]
+    pub adopt_local_keys: bool,
+    /// Keep the local profile's keys where they are without asking.
+    #[arg(long)]
+    pub no_adopt: bool,
+}
+
+/// `auth switch`
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// The account's name or email (see `taskly auth status`).
+    pub name: String,
+}
+
+/// `auth logout`
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Sign out of every account on this machine.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// `taskly keys …`

@@ -1,5 +1,6 @@
 //! Runs a parsed command against the core.
 
+mod auth;
 mod chat;
 mod doctor;
 mod keys;
@@ -35,6 +36,12 @@ pub async fn run(args: Cli) -> Result<ExitCode, Error> {
         Command::Settings(settings_args) => {
             let vault = open_vault(args.account.as_deref()).await?;
             usage::settings(&vault, settings_args, args.json).await
+        }
+        Command::Auth(cmd) => {
+            // Accounts are machine-wide: the vault opens for the active account, and with
+            // `login` the --account value names the account signed in.
+            let vault = open_vault(None).await?;
+            auth::run(&vault, cmd, args.account, args.json).await
         }
         Command::Doctor => {
             let vault = open_vault(args.account.as_deref()).await?;

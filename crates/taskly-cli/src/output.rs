@@ -69,6 +69,9 @@ pub fn hint(err: &Error) -> Option<String> {
             format!("taskly keys update {id} --base-url URL")
         }
         (Error::BudgetExceeded { key_id, .. }, _) => format!("taskly keys budget {key_id}"),
+        (Error::AccountNotFound { .. }, _) => "taskly auth status (the signed-in accounts)".into(),
+        (Error::AuthUnreachable { .. }, _) => "taskly auth login, once the service answers".into(),
+        (_, A::SignIn) => "taskly auth login".into(),
         (Error::DatabaseCorrupt { .. }, _) => {
             "taskly doctor (lists the keys still in your credential store)".into()
         }
@@ -117,9 +120,14 @@ pub fn exit_code(err: &Error) -> ExitCode {
         | C::ProxyTokenRejected
         | C::ProxyTokenMissing
         | C::UnsafeRoute
-        | C::BudgetExceeded => 4,
+        | C::BudgetExceeded
+        | C::SignInRequired
+        | C::SignInFailed
+        | C::SignInRejected
+        | C::SignInTimedOut
+        | C::AuthUnreachable => 4,
         C::Cancelled => 130,
-        C::KeyNotFound => 5,
+        C::KeyNotFound | C::AccountNotFound => 5,
         _ => 1,
     };
     ExitCode::from(code)

@@ -29,6 +29,8 @@ mod input_hygiene;
 mod key_gate;
 #[path = "cli/round_trip.rs"]
 mod round_trip;
+#[path = "cli/signin.rs"]
+mod signin;
 #[path = "cli/snapshots.rs"]
 mod snapshots;
 #[path = "cli/storage.rs"]
