@@ -3,9 +3,10 @@
 #
 # With TASKLY_PROXY_URL set, the app runs against that Taskly service, your session's
 # credential store and your data folder. Without it (a newcomer, an offline machine) it runs a
-# clearly labelled DEMO: a loopback stand-in plays Taskly's service and the AI providers, with a
-# throwaway keyring and data folder, so you can try the whole flow without touching real keys.
-# Use the demo key it prints. On a machine without a display, the window opens on a virtual
+# clearly labelled DEMO: a loopback stand-in plays Taskly's service and the AI providers, and a
+# real OpenID Provider on loopback (tests/oidc-provider) plays Taskly's sign-in, with a throwaway
+# keyring and data folder, so you can try the whole flow (sign in, chat through "Taskly", add a
+# key) without touching real keys or accounts. Use the demo key it prints; sign in with any name. On a machine without a display, the window opens on a virtual
 # display (Xvfb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,10 +30,21 @@ trap cleanup EXIT INT TERM
 if [ -z "${TASKLY_PROXY_URL:-}" ]; then
   demo_key="sk-proj-DemoDemoDemo0123456789abcdefDEMO"
   start_private_keyring "$work/keyring"
-  export TASKLY_DATA_DIR="$work/data" TASKLY_DEMO=1 TASKLY_PROXY_TOKEN=demo-taskly-token
+  export TASKLY_DATA_DIR="$work/data" TASKLY_DEMO=1
   # The demo never asks releases.taskly.chat for updates, unless TASKLY_UPDATE_ENDPOINT is set on purpose.
   [ -n "${TASKLY_UPDATE_ENDPOINT:-}" ] || export TASKLY_UPDATE_CHECK=off
-  "$bin/taskly-fake-ai" --key "$demo_key" --proxy-token demo-taskly-token --chunk-delay-ms 40 \
+  # The sign-in service: it prints its issuer URL, and stops when this script's pipe closes.
+  mkfifo "$work/oidc-in"
+  node tests/oidc-provider/server.mjs <"$work/oidc-in" >"$work/oidc-out" 2>"$work/oidc.log" &
+  pids+=($!)
+  exec {oidc_stdin}>"$work/oidc-in"
+  for _ in $(seq 100); do [ -s "$work/oidc-out" ] && break; sleep 0.1; done
+  issuer="$(sed -n 's/.*"issuer":"\([^"]*\)".*/\1/p' "$work/oidc-out")"
+  [ -n "$issuer" ] || { echo "The demo sign-in service did not start; see $work/oidc.log" >&2; cat "$work/oidc.log" >&2; exit 1; }
+  export TASKLY_AUTH_URL="$issuer"
+  TASKLY_FAKE_AI_INTROSPECTION_SECRET=taskly-proxy-secret \
+    "$bin/taskly-fake-ai" --key "$demo_key" --chunk-delay-ms 40 \
+    --introspection-url "$issuer/token/introspection" \
     --url-file "$work/fake-url" >/dev/null &
   pids+=($!)
   for _ in $(seq 50); do [ -s "$work/fake-url" ] && break; sleep 0.1; done
@@ -42,7 +54,9 @@ if [ -z "${TASKLY_PROXY_URL:-}" ]; then
   export TASKLY_ANTHROPIC_BASE_URL="$fake/anthropic/v1" TASKLY_GEMINI_BASE_URL="$fake/gemini/v1beta"
   cat <<MSG
 
-  DEMO MODE: "Taskly" and the providers are a stand-in on this machine ($fake).
+  DEMO MODE: "Taskly" and the providers are a stand-in on this machine ($fake),
+  and Taskly's sign-in is a real OpenID Provider on this machine ($issuer).
+  Sign in (Settings → Account, or the header) with any name and password, e.g. "ana".
   Add a key in Settings → AI keys with this demo key:  $demo_key
   Anything else is refused as an invalid key. Nothing leaves this machine.
 
