@@ -23,6 +23,12 @@ fn main() {
             "check_for_updates",
             "download_update",
             "install_update",
+            "auth_status",
+            "sign_in",
+            "cancel_sign_in",
+            "switch_account",
+            "sign_out",
+            "adopt_local_keys",
         ]));
     if let Err(err) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {err:#}");

@@ -1,5 +1,6 @@
 //! The IPC commands: one thin call into the core each. Errors cross as `ErrorPayload`.
 
+pub mod account;
 pub mod app;
 pub mod args;
 pub mod chat;

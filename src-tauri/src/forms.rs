@@ -82,6 +82,31 @@ pub struct AppInfo {
     pub demo: bool,
 }
 
+/// How a browser sign-in should go: "Sign in to Taskly", or "Add another account".
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename_all = "camelCase"))]
+pub struct SignInForm {
+    /// Ask the sign-in service for a fresh login (another person's account) instead of
+    /// reusing the browser's session.
+    pub fresh_login: bool,
+}
+
+/// What the window learns while a browser sign-in waits: the sign-in page's address, to show
+/// with a copy button in case the system browser did not open. It carries no secret (the PKCE
+/// verifier stays in the app; only its hash is in the address).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename_all = "camelCase"))]
+pub struct SignInProgress {
+    /// The sign-in page, as opened in the system browser.
+    pub url: String,
+    /// Whether the system browser could be asked to open it.
+    pub browser_opened: bool,
+}
+
 /// Takes the secret out of a form field: wiped from the string, checked, wrapped.
 pub fn take_secret(secret: String) -> Result<ApiKey, ErrorPayload> {
     let secret = Zeroizing::new(secret);
@@ -117,6 +142,8 @@ mod tests {
             KeyChange::decl(&cfg),
             Settings::decl(&cfg),
             AppInfo::decl(&cfg),
+            SignInForm::decl(&cfg),
+            SignInProgress::decl(&cfg),
         ] {
             text.push_str("export ");
             text.push_str(&decl);

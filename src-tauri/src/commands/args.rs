@@ -63,6 +63,16 @@ pub fn key_id(id: Arg<String>) -> Result<String, ErrorPayload> {
     Ok(id)
 }
 
+/// An account's name, email or id: short and printable, or "no such account" without quoting
+/// any of it.
+pub fn account_name(name: Arg<String>) -> Result<String, ErrorPayload> {
+    let name = name.take()?;
+    if name.chars().count() > MAX_ID_CHARS || name.chars().any(char::is_control) {
+        return Err(Error::AccountNotFound { name: "…".into() }.payload());
+    }
+    Ok(name)
+}
+
 /// A base URL: refused before it reaches the core when it is too long to be one, without
 /// quoting any of it.
 pub fn base_url(url: Option<String>) -> Result<Option<String>, ErrorPayload> {
@@ -88,6 +98,14 @@ mod tests {
         let err = base_url(Some(format!("https://{long}"))).expect_err("too long");
         assert!(err.message.len() < 300, "{}", err.message);
         assert_eq!(key_id(Arg(Ok("k1".into()))).ok().as_deref(), Some("k1"));
+        let err = account_name(Arg(Ok(long.clone()))).expect_err("too long");
+        assert!(err.message.len() < 200, "{}", err.message);
+        assert_eq!(
+            account_name(Arg(Ok("ana@example.com".into())))
+                .ok()
+                .as_deref(),
+            Some("ana@example.com")
+        );
         assert_eq!(base_url(None).ok(), Some(None));
     }
 

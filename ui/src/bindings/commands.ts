@@ -70,3 +70,20 @@ credentialStoreError: ErrorPayload | null,
  */
 demo: boolean, };
 
+export type SignInForm = { 
+/**
+ * Ask the sign-in service for a fresh login (another person's account) instead of
+ * reusing the browser's session.
+ */
+freshLogin: boolean, };
+
+export type SignInProgress = { 
+/**
+ * The sign-in page, as opened in the system browser.
+ */
+url: string, 
+/**
+ * Whether the system browser could be asked to open it.
+ */
+browserOpened: boolean, };
+
