@@ -238,6 +238,14 @@ impl SignIn {
             let access = store::read(creds, &account, Which::Access, &origin).await?;
             if refresh.is_some() || access.is_some() {
                 let revoked = match self.core.issuer().await {
+                    // Tokens go only to the issuer that gave them (as a refresh does), never
+                    // to another one configured since.
+                    Ok(issuer) if issuer.url != row.issuer => Err(Error::AuthUnreachable {
+                        issuer: row.issuer.clone(),
+                        detail: "it is not the sign-in service configured now \
+                                 (TASKLY_AUTH_URL), so it was not asked to end the session"
+                            .into(),
+                    }),
                     Ok(issuer) => revoke::revoke(&issuer, refresh.as_ref(), access.as_ref()).await,
                     Err(err) => Err(err),
                 };
