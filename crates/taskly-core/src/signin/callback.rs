@@ -18,6 +18,9 @@ use crate::{Error, Result};
 /// The most of a request we read: a callback URL is well under this.
 const MAX_REQUEST: usize = 16 * 1024;
 
+/// The most connections read at once.
+const MAX_CONNECTIONS: usize = 16;
+
 /// A bound listener, not yet answered.
 #[derive(Debug)]
 pub(crate) struct Listener {
@@ -54,26 +57,43 @@ impl Listener {
     }
 
     /// Waits for the one `GET /callback`, answering anything else with an error page. The
-    /// listener is closed when this returns (it is consumed).
+    /// listener is closed when this returns (it is consumed), and so is every other connection.
+    ///
+    /// Connections are read side by side: browsers open spare connections they may never send
+    /// a request on, and the callback must not wait behind one of them.
     pub(crate) async fn accept(self) -> Result<Callback> {
+        let mut reading = futures::stream::FuturesUnordered::new();
         loop {
-            let Ok((mut stream, _)) = self.listener.accept().await else {
-                continue;
-            };
-            let head = match read_head(&mut stream).await {
-                Some(head) => head,
-                None => {
-                    let _ =
-                        respond(&mut stream, 400, "This is not a request Taskly expects.").await;
-                    continue;
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    // A bound on what a local process can make us hold open; a browser needs
+                    // a few.
+                    if reading.len() < MAX_CONNECTIONS {
+                        reading.push(read_request(stream, self.port));
+                    }
                 }
-            };
-            match route(&head, self.port) {
-                Ok(params) => return Ok(Callback { params, stream }),
-                Err((status, message)) => {
-                    let _ = respond(&mut stream, status, message).await;
+                Some(callback) = futures::StreamExt::next(&mut reading), if !reading.is_empty() => {
+                    if let Some(callback) = callback {
+                        return Ok(callback);
+                    }
                 }
             }
+        }
+    }
+}
+
+/// The callback on `stream`, or `None` after answering anything else with an error page.
+async fn read_request(mut stream: TcpStream, port: u16) -> Option<Callback> {
+    let Some(head) = read_head(&mut stream).await else {
+        let _ = respond(&mut stream, 400, "This is not a request Taskly expects.").await;
+        return None;
+    };
+    match route(&head, port) {
+        Ok(params) => Some(Callback { params, stream }),
+        Err((status, message)) => {
+            let _ = respond(&mut stream, status, message).await;
+            None
         }
     }
 }
