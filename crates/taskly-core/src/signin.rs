@@ -318,6 +318,22 @@ impl SignIn {
         let expires_at = tokens
             .expires_in()
             .map(|d| now_unix() + i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 4));
+        // A name that cannot be used fails before anything is stored (checked again below,
+        // in the transaction).
+        if let Some(wanted) = &options.name {
+            let wanted = AccountId::new(wanted)?.to_string();
+            let id = account.to_string();
+            let taken = self
+                .core
+                .db()
+                .call(move |conn| crate::db::accounts::name_taken(conn, &wanted, &id))
+                .await?;
+            if taken {
+                return Err(Error::InvalidAccount {
+                    reason: "is already the name of another signed-in account",
+                });
+            }
+        }
         let creds = self.core.credentials().await?;
         let origin = issuer.base.origin();
         let label = format!(
