@@ -49,6 +49,12 @@ const EXPECTED: Record<ErrorCode, [string, string]> = {
   internal: ['The key was not saved', 'The request failed'],
   key_origin_changed: ["This key's address changed outside Taskly", "Your key's address changed outside Taskly"],
   invalid_chat_request: ['The key was not saved', 'This question cannot be sent'],
+  sign_in_required: ['The key was not saved', 'Sign in to ask through Taskly'],
+  sign_in_failed: ['The key was not saved', 'Taskly sign-in needed'],
+  sign_in_rejected: ['The key was not saved', 'Taskly sign-in needed'],
+  sign_in_timed_out: ['The key was not saved', 'Taskly sign-in needed'],
+  auth_unreachable: ['The key was not saved', "Couldn't reach Taskly's sign-in service"],
+  account_not_found: ['The key was not saved', 'Taskly sign-in needed'],
 };
 
 describe('errorHeadline', () => {
@@ -62,6 +68,16 @@ describe('errorHeadline', () => {
     const viaTaskly = errorPayload('upstream_outage', 'message', { via_taskly: true });
     expect(errorHeadline(viaTaskly, 'OpenAI', 'chat')).toBe('Taskly is having trouble');
     expect(errorHeadline(viaTaskly, 'OpenAI', 'save')).toBe('The key was not saved');
+  });
+
+  it('has its own words for the sign-in codes in the Account section, and the chat words for the rest', () => {
+    const account = (code: ErrorCode) => errorHeadline(errorPayload(code, 'message'), 'OpenAI', 'account');
+    expect(account('sign_in_timed_out')).toBe('Signing in took too long');
+    expect(account('sign_in_rejected')).toBe('Signing in was stopped for your safety');
+    expect(account('sign_in_failed')).toBe('Signing in did not finish');
+    expect(account('auth_unreachable')).toBe("Couldn't reach Taskly's sign-in service");
+    expect(account('network_error')).toBe('Could not connect');
+    expect(errorHeadline(errorPayload('some_new_code' as ErrorCode, 'm'), 'OpenAI', 'account')).toBe('The request failed');
   });
 
   it('gives a code it does not know (a newer shell) the general headline', () => {

@@ -2,12 +2,14 @@
  * The headline over an error, one table for the whole UI: the key form ("the key was not saved,
  * because…") and a chat turn ("the request failed, because…") word the same code differently, so
  * each code has both. The table is a `Record<ErrorCode, …>` over the generated type: a code the
- * core gains fails the type check here until it has a headline in both places.
+ * core gains fails the type check here until it has a headline in both places. The Account
+ * section and the sign-in dialog (`account`) have their own words for the sign-in codes and use
+ * the chat wording for the rest.
  */
 import type { ErrorCode, ErrorPayload } from '../bindings/core';
 
-/** Where the error is shown: the result of saving or replacing a key, or a chat turn. */
-export type ErrorContext = 'save' | 'chat';
+/** Where the error is shown: the result of saving or replacing a key, a chat turn, or signing in. */
+export type ErrorContext = 'save' | 'chat' | 'account';
 
 /** A fixed headline, or one that names the provider (`provider` is its display name). */
 type Wording = string | ((provider: string, error: ErrorPayload) => string);
@@ -15,6 +17,8 @@ type Wording = string | ((provider: string, error: ErrorPayload) => string);
 interface Headlines {
   save: Wording;
   chat: Wording;
+  /** Signing in, switching or signing out; the chat wording when absent. */
+  account?: Wording;
 }
 
 /** What a code without a headline of its own says. */
@@ -80,6 +84,17 @@ const HEADLINES: Record<ErrorCode, Headlines> = {
   },
   invalid_chat_request: { save: KEY_NOT_SAVED, chat: 'This question cannot be sent' },
   internal: FALLBACK,
+  // Signing in to Taskly.
+  sign_in_required: { save: KEY_NOT_SAVED, chat: 'Sign in to ask through Taskly', account: 'Not signed in to Taskly' },
+  sign_in_failed: { save: KEY_NOT_SAVED, chat: 'Taskly sign-in needed', account: 'Signing in did not finish' },
+  sign_in_rejected: { save: KEY_NOT_SAVED, chat: 'Taskly sign-in needed', account: 'Signing in was stopped for your safety' },
+  sign_in_timed_out: { save: KEY_NOT_SAVED, chat: 'Taskly sign-in needed', account: 'Signing in took too long' },
+  auth_unreachable: {
+    save: KEY_NOT_SAVED,
+    chat: "Couldn't reach Taskly's sign-in service",
+    account: "Couldn't reach Taskly's sign-in service",
+  },
+  account_not_found: { save: KEY_NOT_SAVED, chat: 'Taskly sign-in needed', account: 'That account is not signed in here' },
 };
 
 /**
@@ -89,6 +104,7 @@ const HEADLINES: Record<ErrorCode, Headlines> = {
 export function errorHeadline(error: ErrorPayload, providerName: string, context: ErrorContext): string {
   // Own properties only: the code comes over IPC, and "constructor" is not a headline.
   const known = Object.prototype.hasOwnProperty.call(HEADLINES, error.code);
-  const wording = (known ? HEADLINES[error.code] : FALLBACK)[context];
+  const headlines = known ? HEADLINES[error.code] : FALLBACK;
+  const wording = context === 'account' ? (headlines.account ?? headlines.chat) : headlines[context];
   return typeof wording === 'string' ? wording : wording(providerName, error);
 }

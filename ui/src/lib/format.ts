@@ -5,22 +5,27 @@ export function providerName(providers: readonly ProviderSpec[], id: ProviderId)
   return providers.find((p) => p.id === id)?.name ?? id;
 }
 
-/** "Your OpenAI key sk-…a1b2", "Taskly" or "Taskly (fallback)". */
+/**
+ * "Your OpenAI key sk-…a1b2", "Taskly" or "Taskly (fallback)"; with the signed-in account that
+ * pays, "Taskly (ana@example.com)" or "Taskly (fallback, ana@example.com)", as the core's
+ * `RouteInfo::describe` words it.
+ */
 export function routeLabel(route: RouteInfo, providers: readonly ProviderSpec[]): string {
   if (route.kind === 'personal') {
     const name = providerName(providers, route.provider);
     return `Your ${name} key ${route.masked ?? ''}`.trim();
   }
-  return route.fallback ? 'Taskly (fallback)' : 'Taskly';
+  const notes = [route.fallback ? 'fallback' : null, route.account ?? null].filter(Boolean);
+  return notes.length ? `Taskly (${notes.join(', ')})` : 'Taskly';
 }
 
-/** The route a request to `provider` would take now, from the key list. */
-export function expectedRoute(keys: readonly KeyInfo[], provider: ProviderId): RouteInfo {
+/** The route a request to `provider` would take now, from the key list (and the signed-in account's email). */
+export function expectedRoute(keys: readonly KeyInfo[], provider: ProviderId, account: string | null = null): RouteInfo {
   const key = keys.find((k) => k.provider === provider && k.enabled);
   if (key) {
-    return { kind: 'personal', provider, key_id: key.id, label: key.label, masked: key.masked, fallback: false };
+    return { kind: 'personal', provider, key_id: key.id, label: key.label, masked: key.masked, fallback: false, account: null };
   }
-  return { kind: 'taskly', provider, key_id: null, label: null, masked: null, fallback: false };
+  return { kind: 'taskly', provider, key_id: null, label: null, masked: null, fallback: false, account };
 }
 
 export const VERIFICATION_TEXT: Record<Verification, string> = {
