@@ -6,10 +6,14 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { TasklyApi } from './ipc/commands';
 import { expectedRoute, routeLabel } from './lib/format';
+import { AccountProvider, useAccount } from './state/account';
 import { ChatProvider, useChat } from './state/chat';
 import { DataProvider, useData } from './state/data';
 import { NavContext, useNav, type Nav, type SettingsRequest } from './state/nav';
 import { ToastProvider } from './state/toast';
+import { AccountMenu } from './components/account/AccountMenu';
+import { AdoptKeysDialog } from './components/account/AdoptKeysDialog';
+import { SignInDialog } from './components/account/SignInDialog';
 import { CredentialStoreBanner } from './components/CredentialStoreBanner';
 import { GearIcon, KeyIcon, LogoMark, RouteIcon, ShieldIcon, SparkIcon } from './components/Icons';
 import { Palette } from './components/palette/Palette';
@@ -24,11 +28,13 @@ export function App({ api }: { api: TasklyApi }) {
   return (
     <DataProvider api={api}>
       <ToastProvider>
-        <ChatProvider>
-          <UpdatesProvider>
-            <Shell />
-          </UpdatesProvider>
-        </ChatProvider>
+        <AccountProvider>
+          <ChatProvider>
+            <UpdatesProvider>
+              <Shell />
+            </UpdatesProvider>
+          </ChatProvider>
+        </AccountProvider>
       </ToastProvider>
     </DataProvider>
   );
@@ -108,6 +114,7 @@ function Shell() {
               Ask AI
               <kbd className="kbd-on-primary">{MOD} K</kbd>
             </button>
+            <AccountMenu />
             <button
               type="button"
               className="button"
@@ -125,6 +132,8 @@ function Shell() {
         </main>
         <SettingsDialog open={settingsOpen} request={request} onOpenChange={setSettingsOpen} />
         <Palette open={paletteOpen} onOpenChange={setPaletteOpen} focusSignal={focusSignal} />
+        <SignInDialog />
+        <AdoptKeysDialog />
       </div>
     </NavContext.Provider>
   );
@@ -132,6 +141,7 @@ function Shell() {
 
 function Home() {
   const { keys, providers, loaded, loadError, settings, appInfo } = useData();
+  const account = useAccount().status?.active?.email ?? null;
   const chat = useChat();
   const { openPalette, openSettings } = useNav();
   const enabled = keys.filter((k) => k.enabled);
@@ -179,12 +189,12 @@ function Home() {
               {enabled.map((k) => (
                 <li key={k.id}>
                   <span className="route-provider">{k.provider_name}</span>
-                  <RouteBadge route={expectedRoute(keys, k.provider)} />
+                  <RouteBadge route={expectedRoute(keys, k.provider, account)} />
                 </li>
               ))}
               <li>
                 <span className="route-provider">{enabled.length ? 'Other providers' : 'All providers'}</span>
-                <RouteBadge route={{ kind: 'taskly', provider: 'openai', key_id: null, label: null, masked: null, fallback: false }} />
+                <RouteBadge route={expectedRoute([], 'openai', account)} />
               </li>
             </ul>
           )}

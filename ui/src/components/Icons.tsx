@@ -84,6 +84,9 @@ export const PlusIcon = (p: IconProps) => (
 );
 
 /** A spinner that respects reduced motion (CSS). */
+export const UserIcon = (p: IconProps) => (
+  <svg {...base(p)}><circle cx="12" cy="8" r="4" /><path d="M4 21c0-4 3.6-7 8-7s8 3 8 7" /></svg>
+);
 export const Spinner = ({ size = 16, className = '' }: { size?: number; className?: string }) => (
   <svg className={`spinner ${className}`} width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
     <circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" strokeOpacity="0.25" strokeWidth="3" />

@@ -1,11 +1,12 @@
-/** Settings, as a dialog: "AI keys" (list + add form) and "Privacy" tabs. */
+/** Settings, as a dialog: "AI keys" (list + add form), "Account" (Taskly sign-in) and "Privacy" tabs. */
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Tabs from '@radix-ui/react-tabs';
 import { useEffect, useRef, useState } from 'react';
 import { useData } from '../state/data';
 import type { SettingsRequest, SettingsTab } from '../state/nav';
 import { CredentialStoreBanner } from './CredentialStoreBanner';
-import { CloseIcon, KeyIcon, ShieldIcon } from './Icons';
+import { AccountPanel } from './account/AccountPanel';
+import { CloseIcon, KeyIcon, ShieldIcon, UserIcon } from './Icons';
 import { AddKeyForm } from './keys/AddKeyForm';
 import { KeyList } from './keys/KeyList';
 import { PrivacyPanel } from './PrivacyPanel';
@@ -64,6 +65,9 @@ export function SettingsDialog({ open, request, onOpenChange }: Props) {
               <Tabs.Trigger className="tab" value="keys">
                 <KeyIcon size={15} /> AI keys
               </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="account">
+                <UserIcon size={15} /> Account
+              </Tabs.Trigger>
               <Tabs.Trigger className="tab" value="privacy">
                 <ShieldIcon size={15} /> Privacy
               </Tabs.Trigger>
@@ -78,6 +82,9 @@ export function SettingsDialog({ open, request, onOpenChange }: Props) {
                 </p>
                 <KeyList key={request.focus ? `${request.focus.keyId}-${request.focus.mode}` : 'list'} focus={request.focus} now={now} />
                 <AddKeyForm />
+              </Tabs.Content>
+              <Tabs.Content className="tab-panel" value="account">
+                <AccountPanel />
               </Tabs.Content>
               <Tabs.Content className="tab-panel" value="privacy">
                 <PrivacyPanel />

@@ -4,10 +4,12 @@
  * Every command the UI uses is listed in {@link TasklyApi}; the Rust side implements exactly these
  * names and argument shapes. Errors reject with an `ErrorPayload` (see `toErrorPayload`).
  * The plaintext key travels one way only: into `add_key` and `replace_key_secret`. Nothing here
- * ever returns a secret.
+ * ever returns a secret, and no command carries a sign-in token (the shell never sends one).
  */
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  AccountView,
+  AuthStatus,
   ChatEvent,
   ChatRequest,
   Message,
@@ -15,13 +17,29 @@ import type {
   KeyInfo,
   KeySaved,
   ProviderSpec,
+  SignedIn,
+  SignedOut,
   UsageRow,
 } from '../bindings/core';
-import type { AppInfo, KeyChange, NewKeyForm as AddKeyForm, Settings as AppSettings } from '../bindings/commands';
+import type {
+  AppInfo,
+  KeyChange,
+  NewKeyForm as AddKeyForm,
+  Settings as AppSettings,
+  SignInForm,
+  SignInProgress,
+} from '../bindings/commands';
 import { toErrorPayload } from './errors';
 
 // The shapes of the shell's own IPC types, generated from src-tauri (`forms.rs`).
-export type { AppInfo, KeyChange, NewKeyForm as AddKeyForm, Settings as AppSettings } from '../bindings/commands';
+export type {
+  AppInfo,
+  KeyChange,
+  NewKeyForm as AddKeyForm,
+  Settings as AppSettings,
+  SignInForm,
+  SignInProgress,
+} from '../bindings/commands';
 
 // The chat request and its events, generated from the core (`chat.rs`, `chat/run.rs`).
 export type ChatRole = Role;
@@ -52,6 +70,22 @@ export interface TasklyApi {
   openExternal(url: string): Promise<void>;
   /** Subscribes to the global shortcut's `palette://open` event; returns the unsubscribe. */
   onPaletteOpen(handler: () => void): Promise<() => void>;
+  /** Who is signed in to Taskly, and which account's keys are in use. */
+  authStatus(): Promise<AuthStatus>;
+  /**
+   * Signs in through the system browser: `onProgress` gets the sign-in page's address (to show
+   * and copy) once the browser was asked to open it; resolves when the browser came back and the
+   * account is active (the shell has reopened its services for it), rejects with `cancelled`
+   * after {@link cancelSignIn}.
+   */
+  signIn(form: SignInForm, onProgress: (progress: SignInProgress) => void): Promise<SignedIn>;
+  cancelSignIn(): Promise<void>;
+  /** Makes another signed-in account (by name, email or id) the active one. */
+  switchAccount(name: string): Promise<AccountView>;
+  /** Signs out the active account, or all of them. */
+  signOut(all: boolean): Promise<SignedOut>;
+  /** The answer to the first sign-in's question about the local keys; resolves with how many moved. */
+  adoptLocalKeys(accountId: string, adopt: boolean): Promise<number>;
 }
 
 /** The event the shell emits when its global shortcut fires. */
@@ -87,6 +121,16 @@ export function createTauriApi(): TasklyApi {
     },
     chatCancel: (requestId) => call('chat_cancel', { requestId }),
     openExternal: (url) => call('open_external', { url }),
+    authStatus: () => call('auth_status'),
+    signIn: (form, onProgress) => {
+      const channel = new Channel<SignInProgress>();
+      channel.onmessage = onProgress;
+      return call<SignedIn>('sign_in', { form, onProgress: channel });
+    },
+    cancelSignIn: () => call('cancel_sign_in'),
+    switchAccount: (name) => call('switch_account', { name }),
+    signOut: (all) => call('sign_out', { all }),
+    adoptLocalKeys: (accountId, adopt) => call('adopt_local_keys', { accountId, adopt }),
     onPaletteOpen: async (handler) => {
       const { listen } = await import('@tauri-apps/api/event');
       return listen(PALETTE_OPEN_EVENT, () => handler());

@@ -6,8 +6,8 @@
  * the masking rule) comes from the core through the generated `bindings/registry.ts`, not copies.
  *
  * This file assembles the mock from its parts under `mock/`: `state.ts` (what one mock holds),
- * `data.ts` (providers, models, masking, the demo seed), `keys.ts`, `chat.ts` and `app.ts` (the
- * commands), `faults.ts` (the scripted failures) and `options.ts`.
+ * `data.ts` (providers, models, masking, the demo seed), `keys.ts`, `chat.ts`, `app.ts` and
+ * `account.ts` (the commands), `faults.ts` (the scripted failures) and `options.ts`.
  *
  * Scripting, for demos and tests:
  * - A key containing `invalid` is refused (`invalid_key`); `offline` makes the provider
@@ -16,12 +16,19 @@
  * - A question containing `#ratelimit`, `#quota`, `#invalid`, `#outage`, `#network`, `#certificate`, `#cut`,
  *   `#model` fails that way (once per identical question, so Retry then works); `#retry` shows
  *   a retry before answering; `#slow` streams slowly; `#markdown` answers with rich Markdown.
+ * - A question containing `#signin` fails once with `sign_in_required` when it goes through Taskly.
+ * - Sign-in: the "browser" finishes after `signIn` ms (URL mode: 2.5 s, 0.9 s with
+ *   `speed=fast`), or when a test calls `completeSignIn` (`signIn: 'manual'`, the default for
+ *   tests). The first sign-in is Ana's; "Add another account" (a fresh login) is Bob's.
  * - URL parameters (dev and Chromium tests only): `?seed=demo` starts with two keys,
  *   `?store=broken` makes the credential store fail, `?fallback=on`, `?speed=fast`, `?demo=on`
- *   ("Taskly" is the shell's local demo service).
+ *   ("Taskly" is the shell's local demo service), `?account=ana` (start signed in),
+ *   `?taskly=signin` (Taskly needs a sign-in), `?signin=manual|fail|<ms>`, `?browser=fails`,
+ *   `?revoke=unreachable`.
  */
 import type { KeyInfo } from '../bindings/core';
 import type { TasklyApi } from './commands';
+import { accountCommands, startSignedIn, type SignInControls } from './mock/account';
 import { appCommands } from './mock/app';
 import { chatCommands } from './mock/chat';
 import { copyKey } from './mock/data';
@@ -31,9 +38,10 @@ import { createState } from './mock/state';
 
 export { MOCK_PROVIDERS, maskKey } from './mock/data';
 export { mockOptionsFromUrl, type MockOptions } from './mock/options';
+export type { Person } from './mock/account';
 
 /** The mock, plus what tests need to look inside it. */
-export interface MockApi extends TasklyApi {
+export interface MockApi extends TasklyApi, SignInControls {
   /** Every command called, in order, with secrets replaced by `[redacted]`. */
   readonly calls: { command: string; args: unknown }[];
   /** Simulates the global shortcut. */
@@ -46,6 +54,7 @@ export interface MockApi extends TasklyApi {
 
 export function createMockApi(options: MockOptions = {}): MockApi {
   const state = createState(options);
+  if (options.signedIn) startSignedIn(state);
   return {
     calls: state.calls,
     emitPaletteOpen: () => state.paletteHandlers.forEach((h) => h()),
@@ -56,5 +65,6 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     ...keyCommands(state),
     ...appCommands(state),
     ...chatCommands(state),
+    ...accountCommands(state),
   };
 }

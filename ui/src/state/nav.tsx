@@ -1,7 +1,7 @@
 /** Which surface is open (settings, palette) and requests to jump to a key in settings. */
 import { createContext, useContext } from 'react';
 
-export type SettingsTab = 'keys' | 'privacy';
+export type SettingsTab = 'keys' | 'account' | 'privacy';
 
 export interface KeyFocus {
   keyId: string;

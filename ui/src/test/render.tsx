@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { expect } from 'vitest';
 import { App } from '../App';
 import { createMockApi, type MockApi, type MockOptions } from '../ipc/mock';
+import { AccountProvider } from '../state/account';
 import { ChatProvider } from '../state/chat';
 import { DataProvider } from '../state/data';
 import { NavContext, type Nav } from '../state/nav';
@@ -35,9 +36,11 @@ export function renderWith(ui: ReactNode, options: MockOptions = {}, nav: Partia
   const result = render(
     <DataProvider api={api}>
       <ToastProvider>
-        <ChatProvider>
-          <NavContext.Provider value={fullNav}>{ui}</NavContext.Provider>
-        </ChatProvider>
+        <AccountProvider>
+          <ChatProvider>
+            <NavContext.Provider value={fullNav}>{ui}</NavContext.Provider>
+          </ChatProvider>
+        </AccountProvider>
       </ToastProvider>
     </DataProvider>,
   );

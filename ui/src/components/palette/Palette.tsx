@@ -9,6 +9,7 @@ import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent
 import type { ProviderId } from '../../bindings/core';
 import { expectedRoute, providerName, routeLabel } from '../../lib/format';
 import { DEFAULT_MODEL, modelsFor } from '../../lib/models';
+import { useAccount } from '../../state/account';
 import { useChat } from '../../state/chat';
 import { useData } from '../../state/data';
 import { useNav } from '../../state/nav';
@@ -34,6 +35,7 @@ interface Action {
 
 export function Palette({ open, onOpenChange, focusSignal }: Props) {
   const { keys, providers } = useData();
+  const account = useAccount().status?.active?.email ?? null;
   const chat = useChat();
   const nav = useNav();
   const updates = useUpdates();
@@ -53,7 +55,7 @@ export function Palette({ open, onOpenChange, focusSignal }: Props) {
   const models = modelsFor(provider, enabledKey);
   const chosen = modelChoice[provider];
   const model = chosen && models.includes(chosen) ? chosen : (models[0] ?? DEFAULT_MODEL[provider]);
-  const route = expectedRoute(keys, provider);
+  const route = expectedRoute(keys, provider, account);
   const name = providerName(providers, provider);
   const question = text.trim();
   const last = chat.turns[chat.turns.length - 1];
@@ -130,7 +132,7 @@ export function Palette({ open, onOpenChange, focusSignal }: Props) {
       .filter((p) => p.id !== provider)
       .map((p) => ({
         value: `provider-${p.id}`,
-        label: `Ask ${p.name} instead (${routeLabel(expectedRoute(keys, p.id), providers)})`,
+        label: `Ask ${p.name} instead (${routeLabel(expectedRoute(keys, p.id, account), providers)})`,
         keywords: [p.name.toLowerCase(), p.id],
         run: () => {
           setProviderChoice(p.id);

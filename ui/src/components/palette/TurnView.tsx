@@ -3,6 +3,7 @@ import { Suspense, type ReactNode } from 'react';
 import type { ErrorPayload, RouteInfo } from '../../bindings/core';
 import { providerName, routeLabel } from '../../lib/format';
 import { useData } from '../../state/data';
+import { useAccount } from '../../state/account';
 import { useNav } from '../../state/nav';
 import type { Turn } from '../../state/chat';
 import { ExternalLink } from '../ExternalLink';
@@ -12,9 +13,13 @@ import { KeyIcon, RefreshIcon, SparkIcon, WarningIcon } from '../Icons';
 import { Markdown } from './lazyMarkdown';
 import { useCountdown } from './useCountdown';
 
-export function RouteBadge({ route, testId }: { route: RouteInfo; testId?: string }) {
+/**
+ * A route as a badge. `via`: an answer's badge, which says "via Taskly (ana@example.com)" when it
+ * went through a signed-in account, as the CLI does.
+ */
+export function RouteBadge({ route, testId, via = false }: { route: RouteInfo; testId?: string; via?: boolean }) {
   const { providers } = useData();
-  const label = routeLabel(route, providers);
+  const label = `${via && route.kind === 'taskly' && route.account ? 'via ' : ''}${routeLabel(route, providers)}`;
   const tone = route.kind === 'personal' ? 'personal' : route.fallback ? 'fallback' : 'taskly';
   return (
     <span className={`route-badge route-${tone}`} data-testid={testId} title={route.kind === 'personal' && route.label ? `“${route.label}”` : undefined}>
@@ -45,7 +50,7 @@ export function TurnView({ turn, isLast, onRetry, onPickModel }: TurnProps) {
       </div>
       <div className="turn-answer">
         <div className="answer-meta">
-          {turn.route ? <RouteBadge route={turn.route} testId="answer-route" /> : <span className="muted">Connecting…</span>}
+          {turn.route ? <RouteBadge route={turn.route} testId="answer-route" via /> : <span className="muted">Connecting…</span>}
           {turn.answeredModel ? <span className="answer-model">{turn.answeredModel}</span> : null}
           {turn.route?.kind === 'taskly' && appInfo?.demo ? <span className="demo-chip">local demo service</span> : null}
         </div>
@@ -123,6 +128,7 @@ interface ErrorProps {
 function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickModel }: ErrorProps) {
   const { keys, providers } = useData();
   const nav = useNav();
+  const account = useAccount();
   const waitUntil =
     error.action === 'wait_and_retry' && turn.errorAt !== null ? turn.errorAt + (error.retry_after_secs ?? 0) * 1000 : null;
   const left = useCountdown(waitUntil);
@@ -202,6 +208,25 @@ function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickM
         </>
       );
       break;
+    case 'sign_in': {
+      const signingIn = account.phase.kind === 'starting' || account.phase.kind === 'waiting';
+      // Signed in meanwhile (from here or elsewhere): the question can simply be asked again.
+      const signedIn = account.status?.active?.has_session === true && error.code !== 'proxy_token_rejected';
+      action = (
+        <>
+          {signedIn && canRetry ? (
+            <button type="button" className="button button-primary button-small" onClick={onRetry}>
+              <RefreshIcon size={14} /> Retry as {account.status?.active?.email ?? 'your account'}
+            </button>
+          ) : (
+            <button type="button" className="button button-primary button-small" onClick={() => account.signIn()} disabled={signingIn}>
+              {signingIn ? 'Waiting for the browser…' : 'Sign in to Taskly'}
+            </button>
+          )}
+        </>
+      );
+      break;
+    }
     case 'retry':
     case 'retry_or_save_without_checking':
       action = canRetry ? (

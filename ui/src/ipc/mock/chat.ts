@@ -7,6 +7,7 @@ import type { ChatEvent, ErrorPayload, ProviderSpec, RouteInfo } from '../../bin
 import { DEFAULT_MODELS } from '../../bindings/registry';
 import type { ChatStreamEvent, TasklyApi } from '../commands';
 import { errorPayload } from '../errors';
+import { activeEmail } from './account';
 import { providerSpec } from './data';
 import { FALLBACK_CODES, retriedOutage, scriptedFailure, streamCut, type ChatContext } from './faults';
 import { sleep, type MockState } from './state';
@@ -45,8 +46,8 @@ export function chatCommands(state: MockState): ChatCommands {
     const scripted = !failedOnce.has(question);
     const key = state.keys.find((k) => k.info.provider === provider.id && k.info.enabled);
     let route: RouteInfo = key
-      ? { kind: 'personal', provider: provider.id, key_id: key.info.id, label: key.info.label, masked: key.info.masked, fallback: false }
-      : { kind: 'taskly', provider: provider.id, key_id: null, label: null, masked: null, fallback: false };
+      ? { kind: 'personal', provider: provider.id, key_id: key.info.id, label: key.info.label, masked: key.info.masked, fallback: false, account: null }
+      : { kind: 'taskly', provider: provider.id, key_id: null, label: null, masked: null, fallback: false, account: activeEmail(state) };
     // Failures are worded for the route the turn started on, even after a fallback.
     const ctx: ChatContext = { provider, route, model, key, retryAfterSecs: state.retryAfterSecs };
     const inputTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4) + 3;
@@ -85,8 +86,14 @@ export function chatCommands(state: MockState): ChatCommands {
         failedOnce.add(question);
         countUsage(route, model, inputTokens, 0, true);
         emit({ type: 'falling_back', error: failure });
-        route = { kind: 'taskly', provider: provider.id, key_id: null, label: null, masked: null, fallback: true };
+        route = { kind: 'taskly', provider: provider.id, key_id: null, label: null, masked: null, fallback: true, account: activeEmail(state) };
         await step(3);
+      }
+
+      const needsSignIn = route.kind === 'taskly' && ((scripted && marker('signin')) || (state.options.requireSignIn && !state.activeAccount));
+      if (needsSignIn) {
+        fail(signInRequired(provider.id));
+        return;
       }
 
       const answer = marker('markdown') ? markdownAnswer(question) : echoAnswer(question, route, provider, model);
@@ -144,6 +151,14 @@ export function chatCommands(state: MockState): ChatCommands {
 }
 
 class Cancelled extends Error {}
+
+function signInRequired(provider: ProviderSpec['id']): ErrorPayload {
+  return errorPayload(
+    'sign_in_required',
+    'You are not signed in to Taskly. To ask through Taskly, sign in: run `taskly auth login` (or use Sign in in the app). Or switch on a personal key for this provider.',
+    { action: 'sign_in', provider, via_taskly: true },
+  );
+}
 
 function echoAnswer(question: string, route: RouteInfo, provider: ProviderSpec, model: string): string {
   const who = route.kind === 'personal' ? `your ${provider.name} key` : route.fallback ? 'Taskly (as a fallback)' : 'Taskly';

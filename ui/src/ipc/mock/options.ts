@@ -15,17 +15,36 @@ export interface MockOptions {
   seed?: 'none' | 'demo';
   /** Whether "Taskly" is the shell's local demo service (`app_info.demo`). */
   demo?: boolean;
+  /** Start signed in to Taskly as ana@example.com (the local keys question already answered). */
+  signedIn?: boolean;
+  /** The Taskly route fails with `sign_in_required` while no one is signed in. */
+  requireSignIn?: boolean;
+  /**
+   * How the "browser" side of a sign-in goes: finishes by itself after this many ms, or waits
+   * for `completeSignIn` / `failSignIn` (`'manual'`, the default), or is declined (`'fail'`).
+   */
+  signIn?: number | 'manual' | 'fail';
+  /** The system browser cannot be opened: the window must offer the address to copy. */
+  browserFails?: boolean;
+  /** Sign-out cannot reach the sign-in service to revoke (the local session ends anyway). */
+  revokeUnreachable?: boolean;
 }
 
 /** Options from the page's URL (only ever used outside Tauri). */
 export function mockOptionsFromUrl(search: string): MockOptions {
   const params = new URLSearchParams(search);
   const fast = params.get('speed') === 'fast';
+  const signIn = params.get('signin');
   return {
     seed: params.get('seed') === 'demo' ? 'demo' : 'none',
     credentialStoreWorking: params.get('store') !== 'broken',
     fallbackToTaskly: params.get('fallback') === 'on',
     demo: params.get('demo') === 'on',
+    signedIn: params.get('account') === 'ana',
+    requireSignIn: params.get('taskly') === 'signin',
+    signIn: signIn === 'manual' || signIn === 'fail' ? signIn : Number(signIn) > 0 ? Number(signIn) : fast ? 900 : 2500,
+    browserFails: params.get('browser') === 'fails',
+    revokeUnreachable: params.get('revoke') === 'unreachable',
     latencyMs: fast ? 20 : 120,
     validationMs: fast ? 250 : 700,
     chunkDelayMs: fast ? 8 : 28,

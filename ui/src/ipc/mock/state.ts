@@ -1,8 +1,9 @@
 /**
- * One mock's mutable state, shared by its command groups (keys, chat, app): the stored keys, usage,
- * settings, the credential store's health, the call log, and the helpers every command uses.
+ * One mock's mutable state, shared by its command groups (keys, chat, app, account): the stored
+ * keys, usage, settings, the credential store's health, the signed-in accounts, the call log, and
+ * the helpers every command uses.
  */
-import type { ErrorPayload, KeyInfo, UsageRow } from '../../bindings/core';
+import type { AccountView, ErrorPayload, KeyInfo, UsageRow } from '../../bindings/core';
 import type { AppSettings } from '../commands';
 import { errorPayload } from '../errors';
 import { demoSeed } from './data';
@@ -26,8 +27,16 @@ export interface MockState {
   readonly storeName: string;
   storeWorking: boolean;
   settings: AppSettings;
+  /** The keys of the profile in use (the active account's, else the local profile's). */
   readonly keys: StoredKey[];
   readonly usage: UsageRow[];
+  /** Accounts signed in on this "machine", and the active one (`null`: the local profile). */
+  readonly accounts: AccountView[];
+  activeAccount: string | null;
+  /** Whether the first sign-in's question about the local keys was answered. */
+  localKeysAsked: boolean;
+  /** The keys of the profiles not in use, by profile id (`local` or an account id). */
+  readonly stashedKeys: Map<string, StoredKey[]>;
   /** Every command called, in order, with secrets replaced by `[redacted]`. */
   readonly calls: { command: string; args: unknown }[];
   readonly paletteHandlers: Set<() => void>;
@@ -60,6 +69,10 @@ export function createState(options: MockOptions): MockState {
     settings: { fallbackToTaskly: options.fallbackToTaskly ?? false },
     keys: [],
     usage: [],
+    accounts: [],
+    activeAccount: null,
+    localKeysAsked: false,
+    stashedKeys: new Map(),
     calls: [],
     paletteHandlers: new Set(),
 
