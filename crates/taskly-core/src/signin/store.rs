@@ -156,3 +156,147 @@ fn parts_count(key: &ApiKey) -> Option<usize> {
         .and_then(|n| n.parse().ok())
         .filter(|n| (1..=64).contains(n))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::credentials::{KeyringStore, StoreKind};
+
+    const ORIGIN: &str = "https://auth.taskly.chat";
+
+    fn creds() -> Credentials {
+        let store = KeyringStore::new(
+            StoreKind::Mock,
+            keyring_core::mock::Store::new().expect("mock"),
+        );
+        Credentials::new(Arc::new(store), std::time::Duration::from_secs(5))
+    }
+
+    /// A JWT-shaped token of `len` characters, different in every part so a reordering shows.
+    fn long_token(len: usize) -> Token {
+        let text: String = (0..len)
+            .map(|i| char::from(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-_."[i % 49]))
+            .collect();
+        Token::parse(&text).expect("a valid token")
+    }
+
+    #[tokio::test]
+    async fn a_long_token_is_kept_in_parts_bound_to_the_origin() {
+        let creds = creds();
+        let account = AccountId::new("u-0123456789abcdef0123456789abcdef").expect("id");
+        let name = entry(&account, Which::Access);
+        let token = long_token(3_000);
+        write(&creds, &account, Which::Access, &token, ORIGIN, "label")
+            .await
+            .expect("written");
+
+        // The entry holds only how many parts; each part is at most PART characters, bound to
+        // the issuer's origin like the entry itself.
+        let marker = creds
+            .read(name.clone())
+            .await
+            .expect("read")
+            .expect("entry");
+        assert_eq!(marker.key.expose_secret(), "~parts:4");
+        assert_eq!(marker.origin.as_deref(), Some(ORIGIN));
+        let mut joined = String::new();
+        for i in 1..=4 {
+            let part = creds
+                .read(format!("{name}#{i}"))
+                .await
+                .expect("read")
+                .expect("part");
+            assert!(part.key.expose_secret().len() <= PART);
+            assert_eq!(part.origin.as_deref(), Some(ORIGIN), "part {i}");
+            joined.push_str(part.key.expose_secret());
+        }
+        assert_eq!(joined, token.expose_secret());
+        assert!(
+            creds
+                .read(format!("{name}#5"))
+                .await
+                .expect("read")
+                .is_none()
+        );
+
+        let back = read(&creds, &account, Which::Access, ORIGIN)
+            .await
+            .expect("read")
+            .expect("the token");
+        assert_eq!(back.expose_secret(), token.expose_secret());
+        // Never handed out for another issuer.
+        assert!(
+            read(&creds, &account, Which::Access, "https://evil.example")
+                .await
+                .expect("read")
+                .is_none()
+        );
+
+        // A part bound elsewhere (tampered with, or left by another issuer) spoils the token.
+        let spoiled = ApiKey::parse("spoiled").expect("valid");
+        creds
+            .write(
+                format!("{name}#3"),
+                Arc::new(spoiled),
+                "https://evil.example".into(),
+                "label".into(),
+            )
+            .await
+            .expect("written");
+        assert!(
+            read(&creds, &account, Which::Access, ORIGIN)
+                .await
+                .expect("read")
+                .is_none()
+        );
+
+        // A short token replaces it in one entry; the parts of the long one go.
+        let short = Token::parse("at-short-0123456789").expect("valid");
+        write(&creds, &account, Which::Access, &short, ORIGIN, "label")
+            .await
+            .expect("written");
+        for i in 1..=4 {
+            assert!(
+                creds
+                    .read(format!("{name}#{i}"))
+                    .await
+                    .expect("read")
+                    .is_none(),
+                "part {i} left behind"
+            );
+        }
+        let back = read(&creds, &account, Which::Access, ORIGIN)
+            .await
+            .expect("read")
+            .expect("the token");
+        assert_eq!(back.expose_secret(), "at-short-0123456789");
+
+        // Deleting goes through the parts too.
+        write(
+            &creds,
+            &account,
+            Which::Refresh,
+            &long_token(1_000),
+            ORIGIN,
+            "label",
+        )
+        .await
+        .expect("written");
+        delete(&creds, &account).await.expect("deleted");
+        for name in [
+            entry(&account, Which::Access),
+            entry(&account, Which::Refresh),
+        ] {
+            for suffix in ["", "#1", "#2"] {
+                assert!(
+                    creds
+                        .read(format!("{name}{suffix}"))
+                        .await
+                        .expect("read")
+                        .is_none(),
+                    "{name}{suffix} left behind"
+                );
+            }
+        }
+    }
+}

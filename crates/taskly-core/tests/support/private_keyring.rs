@@ -47,6 +47,12 @@ fn shared_keyring() -> Arc<SecretService> {
 /// private keyring and passes on its output and its result. In that child: runs `body` on a
 /// two-worker tokio runtime, as `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]`.
 pub fn run<F: Future<Output = ()>>(name: &str, body: F) {
+    run_with_env(name, &[], body);
+}
+
+/// As [`run`], with `envs` also set in the child process (e.g. `RUST_LOG` for a test that logs
+/// at trace level through the core's own logging set-up, which reads it from the environment).
+pub fn run_with_env<F: Future<Output = ()>>(name: &str, envs: &[(&str, &str)], body: F) {
     if std::env::var_os(CHILD_VAR).is_some() {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -58,7 +64,9 @@ pub fn run<F: Future<Output = ()>>(name: &str, body: F) {
     }
     drop(body);
     let keyring = shared_keyring();
-    keyring.run_test_in_child(name, &[(CHILD_VAR, keyring.address())]);
+    let mut all = vec![(CHILD_VAR, keyring.address())];
+    all.extend_from_slice(envs);
+    keyring.run_test_in_child(name, &all);
 }
 
 /// Opens the vault `config` describes with the OS credential store, as the app does, and checks
