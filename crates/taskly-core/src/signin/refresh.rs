@@ -161,7 +161,16 @@ async fn refresh_locked(
         end_session(core, &account).await?;
         return Err(ended());
     };
-    let issuer = core.issuer().await?;
+    // The access token still works (this is the early-refresh minute, not a 401): an issuer
+    // that cannot be reached right now is no reason to fail the request.
+    let still_valid = rejected.is_none() && row.access_expires_at.is_some_and(|at| at > now_unix());
+    let issuer = match core.issuer().await {
+        Ok(issuer) => issuer,
+        Err(err @ Error::AuthUnreachable { .. }) if still_valid => {
+            return use_current(core, &row, &account, &origin, err).await;
+        }
+        Err(err) => return Err(err),
+    };
     if issuer.url != row.issuer {
         return Err(Error::SignInRequired {
             detail:
@@ -191,16 +200,36 @@ async fn refresh_locked(
             end_session(core, &account).await?;
             return Err(ended());
         }
-        Err(err) => return Err(super::token_error(&issuer, err)),
+        Err(err) => {
+            let err = super::token_error(&issuer, err);
+            if still_valid && matches!(err, Error::AuthUnreachable { .. }) {
+                return use_current(core, &row, &account, &origin, err).await;
+            }
+            return Err(err);
+        }
     };
     let (email, name) = match openidconnect::TokenResponse::id_token(&tokens) {
         Some(_) => {
-            let claims = verified_claims(&issuer, &tokens, None)?;
-            if claims.subject().as_str() != row.subject {
-                return Err(Error::SignInRejected {
-                    reason: "the refreshed sign-in is for another person (sub)".into(),
-                });
-            }
+            // The refresh token presented is spent whatever we think of the answer: a session
+            // whose answer fails its checks is ended here rather than left to present a spent
+            // token (which would make the issuer revoke the grant anyway).
+            let checked = verified_claims(&issuer, &tokens, None).and_then(|claims| {
+                if claims.subject().as_str() == row.subject {
+                    Ok(claims)
+                } else {
+                    Err(Error::SignInRejected {
+                        reason: "the refreshed sign-in is for another person (sub)".into(),
+                    })
+                }
+            });
+            let claims = match checked {
+                Ok(claims) => claims,
+                Err(err) => {
+                    tracing::warn!(account = %row.account, code = ?err.code(), "a refreshed ID token failed its checks; ending the session");
+                    end_session(core, &account).await?;
+                    return Err(err);
+                }
+            };
             (
                 claims.email().map(|e| e.as_str().to_owned()),
                 claims
@@ -248,6 +277,25 @@ async fn refresh_locked(
     core.cache_session(generation, access.clone());
     tracing::info!(account = %row.account, "refreshed the Taskly session");
     Ok(access)
+}
+
+/// The stored access token, still valid, when refreshing it early failed for the network's sake.
+async fn use_current(
+    core: &Core,
+    row: &AccountRow,
+    account: &AccountId,
+    origin: &str,
+    why: Error,
+) -> Result<Token> {
+    let creds = core.credentials().await?;
+    match store::read(creds, account, Which::Access, origin).await? {
+        Some(token) => {
+            tracing::info!(code = ?why.code(), "the sign-in service cannot be reached; using the access token until it expires");
+            core.cache_session(row.token_generation, token.clone());
+            Ok(token)
+        }
+        None => Err(why),
+    }
 }
 
 async fn end_session(core: &Core, account: &AccountId) -> Result<()> {

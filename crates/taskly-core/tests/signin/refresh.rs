@@ -299,14 +299,17 @@ fn a_refreshed_id_token_for_another_person_is_refused() {
             assert_eq!(status.accounts.len(), 1);
             assert_eq!(status.accounts[0].subject, Issuer::sub_of("ana"));
             assert!(session_entries(&w.account_of("mallory")).is_empty());
-            // That answer spent ana's refresh token: the next try finds the session over (the
-            // issuer ends a grant whose spent token comes back) and says to sign in again.
+            // That answer spent ana's refresh token: the session is ended at once (presenting
+            // the spent token again would only make the issuer revoke the grant), and the next
+            // try says to sign in again without asking the issuer.
+            assert!(!signin.status().await.expect("status").accounts[0].has_session);
+            assert!(session_entries(&w.account_of("ana")).is_empty());
             let again = ask(&vault).await;
             assert_eq!(
                 again.error.as_ref().map(taskly_core::Error::code),
                 Some(ErrorCode::SignInRequired)
             );
-            assert!(!signin.status().await.expect("status").accounts[0].has_session);
+            assert_eq!(w.grants("refresh_token").await, 1);
             assert!(w.proxy_chats().is_empty());
         },
     );
@@ -355,6 +358,35 @@ fn taskly_proxy_token_overrides_the_session() {
                 Some(format!("Bearer {TOKEN}").as_str())
             );
             assert_eq!(w.grants("refresh_token").await, 0);
+        },
+    );
+}
+
+#[test]
+fn an_unreachable_issuer_in_the_last_minute_leaves_the_still_valid_token_in_use() {
+    private_keyring::run(
+        &common::name(
+            module_path!(),
+            "an_unreachable_issuer_in_the_last_minute_leaves_the_still_valid_token_in_use",
+        ),
+        async {
+            // 30 s left: inside the core's early-refresh minute, still valid.
+            let mut world = World::start_with(IssuerOptions {
+                access_token_ttl: Duration::from_secs(30),
+                ..IssuerOptions::default()
+            })
+            .await;
+            let signin = world.signin().await;
+            world.sign_in(&signin, "ana", defaults()).await;
+            world.stop_issuer();
+            let vault = world.vault().await;
+            let router = taskly_core::routing::Router::new(vault.clone());
+            let decision = router
+                .decide(taskly_core::ProviderId::Openai)
+                .await
+                .expect("the still-valid token is used while the issuer is away");
+            assert_eq!(decision.info.kind, taskly_core::routing::RouteKind::Taskly);
+            assert_eq!(decision.info.account.as_deref(), Some("ana@example.com"));
         },
     );
 }
