@@ -9,7 +9,7 @@ import { useAccount, who } from '../../state/account';
 import { Spinner } from '../Icons';
 
 export function AdoptKeysDialog() {
-  const { adoption, answerAdoption, dismissAdoption } = useAccount();
+  const { adoption, answerAdoption, dismissAdoption, restoreFocusAfterSignIn } = useAccount();
   const [busy, setBusy] = useState<'adopt' | 'keep' | null>(null);
   if (!adoption) return null;
   const name = who(adoption.account);
@@ -33,7 +33,15 @@ export function AdoptKeysDialog() {
     >
       <AlertDialog.Portal>
         <AlertDialog.Overlay className="overlay overlay-top" />
-        <AlertDialog.Content className="alert-dialog" data-testid="adopt-dialog">
+        <AlertDialog.Content
+          className="alert-dialog"
+          data-testid="adopt-dialog"
+          onCloseAutoFocus={(e) => {
+            // As after the sign-in dialog: back to where the sign-in started, or the account button.
+            e.preventDefault();
+            restoreFocusAfterSignIn();
+          }}
+        >
           <AlertDialog.Title className="dialog-title">Bring your keys into {name}?</AlertDialog.Title>
           <AlertDialog.Description asChild>
             <div className="alert-body">

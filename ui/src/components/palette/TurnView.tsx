@@ -50,7 +50,11 @@ export function TurnView({ turn, isLast, onRetry, onPickModel }: TurnProps) {
       </div>
       <div className="turn-answer">
         <div className="answer-meta">
-          {turn.route ? <RouteBadge route={turn.route} testId="answer-route" via /> : <span className="muted">Connecting…</span>}
+          {turn.route ? (
+            <RouteBadge route={turn.route} testId="answer-route" via />
+          ) : turn.status === 'waiting' || turn.status === 'streaming' ? (
+            <span className="muted">Connecting…</span>
+          ) : null}
           {turn.answeredModel ? <span className="answer-model">{turn.answeredModel}</span> : null}
           {turn.route?.kind === 'taskly' && appInfo?.demo ? <span className="demo-chip">local demo service</span> : null}
         </div>
