@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("db/migrations/0001_keys.sql"),
     include_str!("db/migrations/0002_usage.sql"),
     include_str!("db/migrations/0003_accounts.sql"),
+    include_str!("db/migrations/0004_failover.sql"),
 ];
 
 /// The schema version this build writes.
