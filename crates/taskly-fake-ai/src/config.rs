@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
+use crate::figures::{DeepSeekBalance, OpenRouterKey};
+
 /// Settings for a [`crate::FakeAi`] server.
 ///
 /// Keys and tokens are empty by default, so a default server rejects every call: name the
 /// keys a test means to accept (or add them later with [`crate::FakeAi::add_provider_key`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FakeAiConfig {
     /// API keys accepted by every provider flavor (OpenAI, Azure, Anthropic, Gemini).
     pub provider_keys: Vec<String>,
@@ -24,6 +26,10 @@ pub struct FakeAiConfig {
     pub gemini_models: Vec<String>,
     /// Pause between two streamed chunks.
     pub chunk_delay: Duration,
+    /// What OpenRouter's `GET /key` (`/openai/v1/key`) says about a key's usage and limit.
+    pub openrouter_key: OpenRouterKey,
+    /// What DeepSeek's `GET /user/balance` (`/openai/user/balance`) says.
+    pub deepseek_balance: DeepSeekBalance,
 }
 
 impl Default for FakeAiConfig {
@@ -36,6 +42,8 @@ impl Default for FakeAiConfig {
             anthropic_models: strings(&["claude-sonnet-4-5", "claude-haiku-4-5"]),
             gemini_models: strings(&["gemini-2.5-flash", "gemini-2.5-pro"]),
             chunk_delay: Duration::ZERO,
+            openrouter_key: OpenRouterKey::default(),
+            deepseek_balance: DeepSeekBalance::default(),
         }
     }
 }

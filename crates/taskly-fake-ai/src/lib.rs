@@ -34,6 +34,7 @@ mod config;
 mod control;
 mod dispatch;
 mod fault;
+mod figures;
 mod flavor;
 mod introspect;
 mod keys;
@@ -45,6 +46,7 @@ mod state;
 
 pub use config::{FakeAiConfig, Introspection};
 pub use fault::{Fault, ScriptedFault};
+pub use figures::{BalanceInfo, DeepSeekBalance, OpenRouterKey};
 pub use flavor::Flavor;
 pub use record::RecordedRequest;
 pub use server::FakeAi;

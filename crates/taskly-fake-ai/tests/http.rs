@@ -13,6 +13,8 @@ mod binary;
 mod control;
 #[path = "http/faults.rs"]
 mod faults;
+#[path = "http/figures.rs"]
+mod figures;
 #[path = "http/gemini.rs"]
 mod gemini;
 #[path = "http/introspection.rs"]

@@ -35,7 +35,7 @@ pub(super) fn answer(call: &Call, shared: &Shared) -> Reply {
         Route::Chat => wire::chat(call, shared, |model| {
             (!known(model)).then(errors::deployment_not_found)
         }),
-        Route::Key => errors::resource_not_found(),
+        Route::Key | Route::Balance => errors::resource_not_found(),
     }
 }
 

@@ -1,12 +1,14 @@
-//! The OpenAI flavor under `/openai/v1`: Bearer keys, models, chat completions, and OpenRouter's `/key`.
+//! The OpenAI flavor under `/openai/v1`: Bearer keys, models, chat completions, OpenRouter's
+//! `/key`, and DeepSeek's `/user/balance` (at `/openai/user/balance`: DeepSeek serves it beside
+//! its API, not below `/v1`).
 
 pub(super) mod errors;
 pub(super) mod wire;
 
 use axum::http::Method;
-use serde_json::json;
 
 use crate::call::Call;
+use crate::figures;
 use crate::flavor::Flavor;
 use crate::keys;
 use crate::reply::Reply;
@@ -19,6 +21,7 @@ pub(super) enum Route<'a> {
     Model(&'a str),
     Chat,
     Key,
+    Balance,
 }
 
 impl<'a> Route<'a> {
@@ -36,10 +39,16 @@ impl<'a> Route<'a> {
     }
 }
 
+/// DeepSeek's balance, beside the flavor's `/v1` as `https://api.deepseek.com/user/balance` is
+/// beside `https://api.deepseek.com/v1`.
+const BALANCE_PATH: &str = "/openai/user/balance";
+
 pub(super) fn answer(call: &Call, shared: &Shared) -> Reply {
+    let balance = call.method == Method::GET && call.path.trim_end_matches('/') == BALANCE_PATH;
     let Some(route) = call
         .rest(Flavor::OpenAi)
         .and_then(|rest| Route::of(&call.method, rest))
+        .or(balance.then_some(Route::Balance))
     else {
         return errors::invalid_url(call);
     };
@@ -59,23 +68,14 @@ pub(super) fn answer(call: &Call, shared: &Shared) -> Reply {
         Route::Chat => wire::chat(call, shared, |model| {
             (!known(model)).then(|| errors::model_not_found(model))
         }),
-        Route::Key => Reply::ok(key_info(key)),
+        Route::Key => Reply::ok(figures::openrouter_key(
+            &shared.config.openrouter_key,
+            &keys::mask(key),
+        )),
+        Route::Balance => Reply::ok(figures::deepseek_balance(&shared.config.deepseek_balance)),
     }
 }
 
 pub(super) fn presented_key(call: &Call) -> Option<&str> {
     call.header("authorization").and_then(keys::bearer)
-}
-
-/// OpenRouter's `GET /key`: the one cheap call that proves a key works there.
-fn key_info(key: &str) -> serde_json::Value {
-    json!({"data": {
-        "label": keys::mask(key),
-        "usage": 0,
-        "limit": null,
-        "limit_remaining": null,
-        "is_free_tier": false,
-        "is_provisioning_key": false,
-        "rate_limit": {"requests": 20, "interval": "10s"},
-    }})
 }

@@ -58,7 +58,7 @@ pub(super) fn answer(call: &Call, shared: &Shared, verdict: &Verdict) -> Reply {
                 None
             }
         }),
-        Route::Key => openai::errors::invalid_url(call),
+        Route::Key | Route::Balance => openai::errors::invalid_url(call),
     }
 }
 

@@ -1,10 +1,11 @@
-//! The OpenAI flavor: models, chat (plain and SSE), OpenRouter's /key, and OpenAI's exact errors.
+//! The OpenAI flavor: models, chat (plain and SSE) and OpenAI's exact errors (OpenRouter's /key
+//! and DeepSeek's balance: figures.rs).
 
 use reqwest::Method;
 use serde_json::json;
 use taskly_fake_ai::Flavor;
 
-use crate::support::{self, KEY, chat, json, parse_sse, request, server};
+use crate::support::{self, chat, json, parse_sse, request, server};
 
 const EXPECTED: &str = "Echo: hello fake world This reply comes from taskly-fake-ai.";
 
@@ -155,22 +156,6 @@ async fn stream_and_plain_agree_and_usage_only_on_request() {
             .iter()
             .all(|e| e.json().get("usage").is_none())
     );
-}
-
-#[tokio::test]
-async fn key_endpoint_answers_like_openrouter() {
-    let fake = server().await;
-    let response = request(&fake, Flavor::OpenAi, Method::GET, "/key")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body = json(response).await;
-    assert!(body["data"]["label"].is_string());
-    assert!(!body["data"]["label"].as_str().unwrap().contains(KEY));
-    assert_eq!(body["data"]["usage"], 0);
-    assert!(body["data"]["limit"].is_null());
-    assert_eq!(body["data"]["is_free_tier"], false);
 }
 
 #[tokio::test]
