@@ -1,4 +1,4 @@
-/** Settings, as a dialog: "AI keys" (list + add form), "Account" (Taskly sign-in) and "Privacy" tabs. */
+/** Settings, as a dialog: "AI keys" (list + add form), "Privacy" and "Account" (Taskly sign-in) tabs. */
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Tabs from '@radix-ui/react-tabs';
 import { useEffect, useRef, useState } from 'react';
@@ -65,11 +65,11 @@ export function SettingsDialog({ open, request, onOpenChange }: Props) {
               <Tabs.Trigger className="tab" value="keys">
                 <KeyIcon size={15} /> AI keys
               </Tabs.Trigger>
-              <Tabs.Trigger className="tab" value="account">
-                <UserIcon size={15} /> Account
-              </Tabs.Trigger>
               <Tabs.Trigger className="tab" value="privacy">
                 <ShieldIcon size={15} /> Privacy
+              </Tabs.Trigger>
+              <Tabs.Trigger className="tab" value="account">
+                <UserIcon size={15} /> Account
               </Tabs.Trigger>
             </Tabs.List>
             <div className="dialog-body" ref={bodyRef}>

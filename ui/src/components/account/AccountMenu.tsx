@@ -73,12 +73,13 @@ export function AccountMenu() {
         className="button"
         data-testid="account-menu"
         aria-disabled={signingIn}
+        title={signingIn ? 'Waiting for the browser…' : 'Sign in to Taskly'}
         onClick={() => {
           if (!signingIn) account.signIn();
         }}
       >
         {signingIn ? <Spinner /> : <UserIcon size={15} />}
-        {signingIn ? 'Waiting for the browser…' : 'Sign in to Taskly'}
+        <span className="topbar-label">{signingIn ? 'Waiting for the browser…' : 'Sign in to Taskly'}</span>
       </button>
     );
   }
@@ -100,11 +101,12 @@ export function AccountMenu() {
         aria-expanded={open}
         aria-controls={`${uid}-panel`}
         aria-label={`Taskly account: ${who(active)}`}
+        title={`Taskly account: ${who(active)}`}
         onClick={() => setOpen((o) => !o)}
         disabled={busy}
       >
         {busy ? <Spinner /> : <UserIcon size={15} />}
-        <span className="account-email" data-testid="account-email">
+        <span className="account-email topbar-label" data-testid="account-email">
           {who(active)}
         </span>
         <ChevronDownIcon size={14} />
