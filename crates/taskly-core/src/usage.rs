@@ -6,6 +6,7 @@
 //! sent through the Taskly proxy are counted with no key id.
 
 pub mod budget;
+pub mod estimate;
 pub mod prices;
 
 use rusqlite::{Connection, TransactionBehavior};
