@@ -2,7 +2,8 @@
 //!
 //! Nothing here decides anything about keys or routing; every command is a call into the core
 //! and its typed result or `ErrorPayload` crosses IPC as JSON. The plaintext key travels one way
-//! only, from the form into `add_key` / `replace_key_secret`; no command returns a secret.
+//! only, from the form into `add_key` / `replace_key_secret`; no command returns a secret, and no
+//! sign-in token ever crosses IPC (the account commands' answers carry none).
 #![forbid(unsafe_code)]
 
 mod commands;

@@ -49,7 +49,7 @@ export function AdoptKeysDialog() {
                 This computer has {count === 1 ? 'a key' : `${count} keys`} saved before you signed in. Brought into your account,{' '}
                 {count === 1 ? 'it is' : 'they are'} used while you are signed in as {name}. Kept in the local profile,{' '}
                 {count === 1 ? 'it is' : 'they are'} used only when no one is signed in. Either way {count === 1 ? 'it stays' : 'they stay'}{' '}
-                on this computer, and never goes to Taskly.
+                on this computer, and never {count === 1 ? 'goes' : 'go'} to Taskly.
               </p>
             </div>
           </AlertDialog.Description>
