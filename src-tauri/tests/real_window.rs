@@ -7,6 +7,12 @@
 //! to `artifacts/e2e/`. Then a canary key is searched for in every folder the app wrote, and a
 //! command outside the window's capability is shown to be refused.
 //!
+//! Signing in for real: a real OpenID Provider on loopback (`taskly_testkit::oidc`) and a fake
+//! Taskly proxy that accepts only the tokens that issuer says are active. Signed out, a question
+//! through Taskly says to sign in; Sign in shows the sign-in page's address (the system browser is
+//! a stand-in that only writes the address down), the test plays the person in the browser with
+//! it, and the header then shows the account and the answer's route label names it.
+//!
 //! Needs the release binary, tauri-driver, WebKitWebDriver and Xvfb, so it is `#[ignore]`d in a
 //! plain `cargo test`; `scripts/test.sh` runs it with `--ignored`.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
@@ -16,9 +22,10 @@ mod window;
 
 use std::time::{Duration, Instant};
 
-use taskly_fake_ai::{FakeAi, FakeAiConfig};
+use taskly_fake_ai::{FakeAi, FakeAiConfig, Flavor, Introspection};
 use taskly_testkit::files_containing;
-use window::{PROXY_TOKEN, Window, app_env};
+use taskly_testkit::oidc::Issuer;
+use window::{PROXY_TOKEN, StandInOpener, Window, app_env};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "drives the real window; scripts/test.sh runs it"]
@@ -225,4 +232,188 @@ async fn the_whole_flow(theme: &str) {
     for request in proxy.requests() {
         assert!(!format!("{:?} {}", request.headers, request.body_text()).contains(&canary));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window; scripts/test.sh runs it"]
+async fn signing_in_to_taskly_in_the_real_window() {
+    let issuer = Issuer::start();
+    let (endpoint, client_id, client_secret) = issuer.introspection();
+    let proxy = FakeAi::start(FakeAiConfig {
+        introspection: Some(Introspection {
+            endpoint,
+            client_id,
+            client_secret,
+            audience_client: Some(Issuer::CLIENT_ID.into()),
+        }),
+        chunk_delay: Duration::from_millis(20),
+        ..FakeAiConfig::default()
+    })
+    .await
+    .expect("fake proxy");
+    let opener = StandInOpener::new();
+    // No TASKLY_PROXY_TOKEN: the Taskly route has only what the sign-in gives it.
+    let env = vec![
+        ("TASKLY_AUTH_URL", issuer.url().to_owned()),
+        ("TASKLY_PROXY_URL", proxy.base_url(Flavor::Proxy)),
+        ("TASKLY_THEME", "light".to_owned()),
+        opener.path_env(),
+    ];
+    let mut w = Window::start("signin", 97, &env).await;
+    let d = &w.driver;
+
+    // Signed out: the header offers to sign in, and a question through Taskly says to.
+    d.wait_for(
+        "//header//button[normalize-space()='Sign in to Taskly']",
+        "the header's Sign in",
+    )
+    .await;
+    settled_shot(d, "01-signed-out").await;
+    d.keys("\u{E009}k").await;
+    let input = d
+        .wait_for(
+            "//textarea[starts-with(@placeholder, 'Ask')]",
+            "the palette input",
+        )
+        .await;
+    d.type_into(&input, "hello before signing in").await;
+    d.keys("\u{E007}").await;
+    d.wait_for(
+        "//*[@data-testid='chat-error' and @data-code='sign_in_required']//button[normalize-space()='Sign in to Taskly']",
+        "sign_in_required with its Sign in action",
+    )
+    .await;
+    settled_shot(d, "02-sign-in-required").await;
+    assert!(
+        proxy.requests().iter().all(|r| r.proxy_subject.is_none()),
+        "nothing was answered through Taskly without a sign-in"
+    );
+
+    // Sign in from the header: the dialog waits for the browser and shows the address.
+    d.close_dialogs().await;
+    d.click(
+        "//header//button[normalize-space()='Sign in to Taskly']",
+        "the header's Sign in",
+    )
+    .await;
+    let url_field = d
+        .wait_for("//input[@data-testid='sign-in-url']", "the sign-in address")
+        .await;
+    d.wait_for(
+        "//*[@data-testid='sign-in-status' and contains(., 'Waiting for the browser')]",
+        "Waiting for the browser",
+    )
+    .await;
+    let url = d
+        .property(&url_field, "value")
+        .await
+        .as_str()
+        .expect("the address")
+        .to_owned();
+    assert!(
+        url.starts_with(&format!("{}/", issuer.url()))
+            && url.contains("code_challenge_method=S256"),
+        "{url}"
+    );
+    settled_shot(d, "03-waiting-for-the-browser").await;
+    // The system browser was asked to open the same address.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !opener.opened().contains(&url) {
+        assert!(
+            Instant::now() < deadline,
+            "the browser was not asked to open {url}: {:?}",
+            opener.opened()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The person signs in in the browser, with the address the window showed.
+    let (status, page) = issuer
+        .sign_in_through_browser(&url, "ana")
+        .await
+        .unwrap_or_else(|e| panic!("signing in as ana: {e}\n{}", issuer.log()));
+    assert_eq!(status, 200, "{page}");
+    let email = Issuer::email_of("ana");
+    d.wait_for(
+        &format!("//header//*[@data-testid='account-email' and normalize-space()='{email}']"),
+        "the account in the header",
+    )
+    .await;
+    assert!(
+        d.find("//*[@data-testid='sign-in-dialog']").await.is_none(),
+        "the sign-in dialog closed"
+    );
+    settled_shot(d, "04-signed-in").await;
+
+    // A question through Taskly now goes as ana, and the answer's label says so.
+    d.close_dialogs().await;
+    d.keys("\u{E009}k").await;
+    let input = d
+        .wait_for(
+            "//textarea[starts-with(@placeholder, 'Ask')]",
+            "the palette input",
+        )
+        .await;
+    d.wait_for(
+        &format!("//*[@data-testid='expected-route' and contains(., 'Taskly ({email})')]"),
+        "the expected route with the account",
+    )
+    .await;
+    d.type_into(&input, "hello through my account").await;
+    d.keys("\u{E007}").await;
+    d.wait_for(
+        "//*[contains(., 'Echo: hello through my account')]",
+        "the answer through Taskly",
+    )
+    .await;
+    d.wait_for(
+        &format!(
+            "(//*[@data-testid='turn'])[last()][@data-status='done']//*[@data-testid='answer-route' and normalize-space()='via Taskly ({email})']"
+        ),
+        "the route label with the account",
+    )
+    .await;
+    settled_shot(d, "05-route-label").await;
+    let answered: Vec<_> = proxy
+        .requests()
+        .into_iter()
+        .filter(|r| r.proxy_subject.is_some())
+        .collect();
+    assert_eq!(answered.len(), 1, "one question answered through Taskly");
+    assert_eq!(
+        answered[0].proxy_subject.as_deref(),
+        Some(Issuer::sub_of("ana").as_str()),
+        "billed to ana's account, with the issuer's own token"
+    );
+
+    // Settings → Account (the last tab: End) says who is signed in.
+    d.close_dialogs().await;
+    d.click(
+        "//button[contains(normalize-space(), 'Settings')]",
+        "Settings",
+    )
+    .await;
+    d.wait_for(
+        "//*[@role='tab' and @data-state='active' and contains(., 'AI keys')]",
+        "the AI keys tab",
+    )
+    .await;
+    d.keys("\u{E010}").await; // End
+    d.wait_for(
+        &format!("//*[@data-testid='account-who' and contains(., '{email}')]"),
+        "Settings → Account",
+    )
+    .await;
+    settled_shot(d, "06-settings-account").await;
+
+    w.stop().await;
+    let output = w.output_text();
+    assert!(!output.contains("panicked"), "the app panicked:\n{output}");
+}
+
+/// A screenshot once the window has painted what the DOM already shows: WebKit under Xvfb paints
+/// a moment after a change (and dialogs animate), so an immediate one can show the step before.
+async fn settled_shot(d: &window::Driver, name: &str) {
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    d.shot(name).await;
 }

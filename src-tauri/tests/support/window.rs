@@ -35,6 +35,58 @@ pub fn app_env(fake: &FakeAi, proxy: &FakeAi, theme: &str) -> Vec<(&'static str,
     ]
 }
 
+/// A stand-in for the system browser: a folder with an `xdg-open` that writes down the address it
+/// was given (one line per call, in `opened.txt` there) and opens nothing. Put the folder first
+/// on the app's PATH ([`StandInOpener::path_env`]).
+pub struct StandInOpener {
+    pub dir: tempfile::TempDir,
+}
+
+impl StandInOpener {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("taskly-e2e-opener-")
+            .tempdir()
+            .expect("opener folder");
+        let script = dir.path().join("xdg-open");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> '{}'\n",
+                dir.path().join("opened.txt").display()
+            ),
+        )
+        .expect("xdg-open");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
+        }
+        Self { dir }
+    }
+
+    /// `PATH` for the app: this folder first.
+    pub fn path_env(&self) -> (&'static str, String) {
+        (
+            "PATH",
+            format!(
+                "{}:{}",
+                self.dir.path().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+    }
+
+    /// The addresses opened so far.
+    pub fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("opened.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 /// Child processes stopped, with every process below them, by pid when dropped (or on
 /// [`Killed::stop_all`]), the last started first.
 pub struct Killed(pub Vec<Child>);
@@ -304,6 +356,16 @@ impl Driver {
         {
             let _ = std::fs::write(self.shots.join(format!("{name}.png")), png);
         }
+    }
+
+    /// An element's DOM property (an input's `value`, say).
+    pub async fn property(&self, element: &str, name: &str) -> Value {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{element}/property/{name}"),
+            None,
+        )
+        .await
     }
 
     /// The input labelled `label` (an element id).
