@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::provider_id::ProviderId;
 use crate::secret::KeyInputError;
 use crate::store_kind::StoreKind;
+use crate::usage::estimate::Estimate;
 
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -342,17 +343,20 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// A hard budget for this key is used up.
-    #[error("The {period} budget of {limit} for key {key_id} is used up (spent about {spent}). Raise it, or wait for the next {period_unit}.", limit = usd(*.limit_usd), spent = usd(*.spent_usd), period_unit = if *.period == "daily" { "day" } else { "month" })]
+    /// A hard budget for this key is used up, or the request about to be sent would pass it.
+    #[error("{}", budget_exceeded_text(.key_id, .period, *.spent_usd, *.limit_usd, .estimate.as_deref()))]
     BudgetExceeded {
         /// The key.
         key_id: String,
         /// "daily" or "monthly".
         period: &'static str,
-        /// Estimated spend in that period.
+        /// Estimated spend in that period, before this request.
         spent_usd: f64,
         /// The hard limit.
         limit_usd: f64,
+        /// The refused request's worst case, when it was checked before sending
+        /// (`usage::budget::check_before`); `None` from the plain check.
+        estimate: Option<Box<Estimate>>,
     },
     /// The user cancelled.
     #[error("Cancelled.")]
@@ -804,6 +808,34 @@ fn rate_advice(wait: Option<Duration>) -> &'static str {
 
 fn usd(amount: f64) -> String {
     format!("${amount:.2}")
+}
+
+fn budget_exceeded_text(
+    key_id: &str,
+    period: &str,
+    spent_usd: f64,
+    limit_usd: f64,
+    estimate: Option<&Estimate>,
+) -> String {
+    let (unit, so_far) = if period == "daily" {
+        ("day", "today")
+    } else {
+        ("month", "this month")
+    };
+    let (limit, spent) = (usd(limit_usd), usd(spent_usd));
+    match estimate {
+        // A budget already used up is the reason, whatever this request would cost.
+        Some(estimate) if spent_usd < limit_usd => format!(
+            "{}, which would pass the {period} hard budget of {limit} for key {key_id} (about \
+             {spent} spent {so_far}); nothing was sent. Raise the budget, shorten the \
+             conversation or ask for a shorter answer, or wait for the next {unit}.",
+            estimate.describe()
+        ),
+        _ => format!(
+            "The {period} budget of {limit} for key {key_id} is used up (spent about {spent}). \
+             Raise it, or wait for the next {unit}."
+        ),
+    }
 }
 
 fn provider_name(id: ProviderId) -> &'static str {

@@ -8,9 +8,11 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::estimate::{self, Estimate};
 use super::{Totals, day_of, month_start_of, rows_in};
+use crate::chat::ChatRequest;
 use crate::db::{self, Db};
-use crate::{Error, Result};
+use crate::{Error, ProviderId, Result};
 
 /// The `period` of a daily limit.
 pub const DAILY: &str = "daily";
@@ -141,8 +143,101 @@ pub async fn get_budget(db: &Db, account: &str, key_id: &str) -> Result<Budget> 
 pub async fn check(db: &Db, account: &str, key_id: &str) -> Result<BudgetCheck> {
     let (account, key_id) = (account.to_owned(), key_id.to_owned());
     let now = OffsetDateTime::now_utc();
-    db.call(move |conn| check_in(conn, &account, &key_id, now))
+    db.call(move |conn| check_in(conn, &account, &key_id, now, None))
         .await
+}
+
+/// Checks a key's limits against the request about to be sent through it, before anything is
+/// sent: `Err(Error::BudgetExceeded)`, its message carrying the estimate, when a hard limit is
+/// reached or the spend so far plus the request's worst case (`estimate.worst_case_usd`) would
+/// pass it; [`BudgetCheck::SoftExceeded`] (with the spend so far) the same way for a soft limit,
+/// to be worded with [`BudgetCheck::warning`]. A request to an unpriced model adds nothing, so
+/// only limits already reached apply to it.
+pub async fn check_before(
+    db: &Db,
+    account: &str,
+    key_id: &str,
+    estimate: &Estimate,
+) -> Result<BudgetCheck> {
+    let (account, key_id, estimate) = (account.to_owned(), key_id.to_owned(), *estimate);
+    let now = OffsetDateTime::now_utc();
+    db.call(move |conn| check_in(conn, &account, &key_id, now, Some(&estimate)))
+        .await
+}
+
+/// What [`check_request`] found: the check, and the estimate it was made with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preflight {
+    /// Within the limits, or a soft one that the request reaches or would pass.
+    pub check: BudgetCheck,
+    /// The request's estimate; `None` when the key has no limits, as nothing is counted then.
+    pub estimate: Option<Estimate>,
+}
+
+impl Preflight {
+    /// The warnings to show before the answer (none, or the soft budget's).
+    pub fn warnings(&self) -> Vec<String> {
+        self.check
+            .warning(self.estimate.as_ref())
+            .into_iter()
+            .collect()
+    }
+}
+
+/// [`check_before`] for `request`, sent to `model` (resolved) at `provider` through `key_id`:
+/// counts the request (off the async runtime) only when the key has limits, so a key without
+/// them never loads a tokenizer.
+pub async fn check_request(
+    db: &Db,
+    account: &str,
+    key_id: &str,
+    provider: ProviderId,
+    model: &str,
+    request: &ChatRequest,
+) -> Result<Preflight> {
+    if get_budget(db, account, key_id).await?.is_unlimited() {
+        return Ok(Preflight {
+            check: BudgetCheck::Within,
+            estimate: None,
+        });
+    }
+    let estimate = estimate::estimate_blocking(provider, model.to_owned(), request.clone()).await;
+    let check = check_before(db, account, key_id, &estimate).await?;
+    Ok(Preflight {
+        check,
+        estimate: Some(estimate),
+    })
+}
+
+impl BudgetCheck {
+    /// The warning to show for this outcome: `None` within the limits; for a soft limit, what
+    /// was spent and, when the request is what would pass it, the request's estimate.
+    pub fn warning(&self, estimate: Option<&Estimate>) -> Option<String> {
+        let BudgetCheck::SoftExceeded {
+            period,
+            spent_usd,
+            limit_usd,
+        } = self
+        else {
+            return None;
+        };
+        let so_far = if *period == DAILY {
+            "today"
+        } else {
+            "this month"
+        };
+        Some(match estimate {
+            Some(estimate) if spent_usd < limit_usd => format!(
+                "{}, which would pass this key's {period} soft budget of ${limit_usd:.2} (about \
+                 ${spent_usd:.2} spent {so_far}). It is sent anyway: a soft budget only warns.",
+                estimate.describe()
+            ),
+            _ => format!(
+                "This key has spent about ${spent_usd:.2} of its {period} soft budget of \
+                 ${limit_usd:.2}."
+            ),
+        })
+    }
 }
 
 fn check_in(
@@ -150,6 +245,7 @@ fn check_in(
     account: &str,
     key_id: &str,
     now: OffsetDateTime,
+    estimate: Option<&Estimate>,
 ) -> Result<BudgetCheck> {
     // One read transaction: the limits and the spend come from the same snapshot.
     let tx = conn.transaction()?;
@@ -163,7 +259,7 @@ fn check_in(
     let month = Totals::of(&rows).estimated_cost_usd;
     let day = Totals::of(rows.iter().filter(|r| r.day == today)).estimated_cost_usd;
     tx.finish()?;
-    evaluate(key_id, &budget, day, month)
+    evaluate(key_id, &budget, day, month, estimate)
 }
 
 /// The key's limits, [`Budget::default`] (no limit) when none are stored.
@@ -195,9 +291,19 @@ impl From<Budget> for db::budgets::Limits {
     }
 }
 
-/// A limit is reached when the spend is at or above it.
-fn evaluate(key_id: &str, budget: &Budget, day: f64, month: f64) -> Result<BudgetCheck> {
-    let reached = |limit: Option<f64>, spent: f64| limit.filter(|l| spent >= *l);
+/// A limit is reached when the spend is at or above it; with an estimate, also when the spend
+/// plus the request's worst case would pass it (an unpriced request adds nothing, as its usage
+/// will not either).
+fn evaluate(
+    key_id: &str,
+    budget: &Budget,
+    day: f64,
+    month: f64,
+    estimate: Option<&Estimate>,
+) -> Result<BudgetCheck> {
+    let worst = estimate.and_then(|e| e.worst_case_usd).unwrap_or(0.0);
+    let reached =
+        |limit: Option<f64>, spent: f64| limit.filter(|l| spent >= *l || spent + worst > *l);
     let hard = [
         (MONTHLY, budget.monthly_hard_usd, month),
         (DAILY, budget.daily_hard_usd, day),
@@ -209,6 +315,7 @@ fn evaluate(key_id: &str, budget: &Budget, day: f64, month: f64) -> Result<Budge
                 period,
                 spent_usd: spent,
                 limit_usd,
+                estimate: estimate.map(|e| Box::new(*e)),
             });
         }
     }
@@ -317,11 +424,11 @@ mod tests {
     fn limits_are_reached_at_equality() {
         let b = budget(Some(1.0), Some(2.0), Some(10.0), Some(20.0));
         assert_eq!(
-            evaluate("k", &b, 0.99, 9.99).expect("ok"),
+            evaluate("k", &b, 0.99, 9.99, None).expect("ok"),
             BudgetCheck::Within
         );
         assert_eq!(
-            evaluate("k", &b, 1.0, 5.0).expect("ok"),
+            evaluate("k", &b, 1.0, 5.0, None).expect("ok"),
             BudgetCheck::SoftExceeded {
                 period: DAILY,
                 spent_usd: 1.0,
@@ -330,23 +437,24 @@ mod tests {
         );
         // Both soft limits reached: the monthly one is reported.
         assert!(matches!(
-            evaluate("k", &b, 1.5, 10.0),
+            evaluate("k", &b, 1.5, 10.0, None),
             Ok(BudgetCheck::SoftExceeded {
                 period: MONTHLY,
                 ..
             })
         ));
         assert!(matches!(
-            evaluate("k", &b, 2.0, 10.0),
+            evaluate("k", &b, 2.0, 10.0, None),
             Err(Error::BudgetExceeded { period: DAILY, .. })
         ));
         // Both hard limits reached: the monthly one, which tomorrow does not lift.
-        match evaluate("k", &b, 3.0, 20.0) {
+        match evaluate("k", &b, 3.0, 20.0, None) {
             Err(Error::BudgetExceeded {
                 key_id,
                 period,
                 spent_usd,
                 limit_usd,
+                estimate: None,
             }) => {
                 assert_eq!((key_id.as_str(), period), ("k", MONTHLY));
                 assert_eq!((spent_usd, limit_usd), (20.0, 20.0));
@@ -354,9 +462,9 @@ mod tests {
             other => panic!("expected the monthly hard limit, got {other:?}"),
         }
         // A hard limit of 0 blocks the key outright.
-        assert!(evaluate("k", &budget(None, Some(0.0), None, None), 0.0, 0.0).is_err());
+        assert!(evaluate("k", &budget(None, Some(0.0), None, None), 0.0, 0.0, None).is_err());
         assert_eq!(
-            evaluate("k", &Budget::default(), 1e9, 1e9).expect("ok"),
+            evaluate("k", &Budget::default(), 1e9, 1e9, None).expect("ok"),
             BudgetCheck::Within
         );
     }
@@ -383,7 +491,7 @@ mod tests {
             let db = db.clone();
             async move {
                 set_budget(&db, "local", "k_1", b).await.expect("set");
-                db.call(move |conn| check_in(conn, "local", "k_1", now))
+                db.call(move |conn| check_in(conn, "local", "k_1", now, None))
                     .await
             }
         };
@@ -426,5 +534,264 @@ mod tests {
             check(&db, "local", "k_1").await.expect("ok"),
             BudgetCheck::Within
         );
+    }
+
+    fn worst(usd: Option<f64>) -> Estimate {
+        Estimate {
+            input_tokens: 55_012,
+            max_output_tokens: 4096,
+            exact_input: true,
+            worst_case_usd: usd,
+        }
+    }
+
+    #[test]
+    fn a_request_that_would_pass_a_hard_limit_is_refused_with_its_estimate() {
+        let b = budget(None, Some(0.01), None, None);
+        let e = worst(Some(0.0107));
+        let err = evaluate("k_test", &b, 0.0, 0.0, Some(&e)).expect_err("refused");
+        assert_eq!(err.code(), ErrorCode::BudgetExceeded);
+        let message = err.to_string();
+        for part in [
+            "This request could cost up to $0.0107 (55,012 tokens in, up to 4,096 out)",
+            "would pass the daily hard budget of $0.01 for key k_test",
+            "about $0.00 spent today",
+            "nothing was sent",
+        ] {
+            assert!(message.contains(part), "{part:?} in {message}");
+        }
+        assert_eq!(err.payload().message, message);
+        match err {
+            Error::BudgetExceeded {
+                estimate: Some(carried),
+                spent_usd,
+                ..
+            } => {
+                assert_eq!(*carried, e);
+                assert_eq!(spent_usd, 0.0, "the spend before this request");
+            }
+            other => panic!("expected the estimate, got {other:?}"),
+        }
+        // Spend so far and the request add up.
+        assert!(evaluate("k", &b, 0.005, 0.005, Some(&worst(Some(0.006)))).is_err());
+        // A request that only reaches the limit may go; the next one is refused.
+        assert_eq!(
+            evaluate("k", &b, 0.0, 0.0, Some(&worst(Some(0.01)))).expect("ok"),
+            BudgetCheck::Within
+        );
+        assert!(evaluate("k", &b, 0.01, 0.01, Some(&worst(Some(0.0)))).is_err());
+        // An estimated input reads "about".
+        let estimated = Estimate {
+            exact_input: false,
+            ..e
+        };
+        let err = evaluate("k", &b, 0.0, 0.0, Some(&estimated)).expect_err("refused");
+        assert!(err.to_string().contains("(about 55,012 tokens in"), "{err}");
+    }
+
+    #[test]
+    fn the_monthly_limit_and_a_used_up_budget_keep_their_reasons() {
+        let b = budget(None, Some(1.0), None, Some(10.0));
+        let e = worst(Some(0.5));
+        // Both would be passed: the monthly one is reported, as in the plain check.
+        let err = evaluate("k", &b, 0.6, 9.6, Some(&e)).expect_err("refused");
+        assert!(matches!(
+            err,
+            Error::BudgetExceeded {
+                period: MONTHLY,
+                ..
+            }
+        ));
+        let message = err.to_string();
+        assert!(
+            message.contains("monthly hard budget of $10.00"),
+            "{message}"
+        );
+        assert!(
+            message.contains("about $9.60 spent this month"),
+            "{message}"
+        );
+        assert!(message.contains("next month"), "{message}");
+        // Already used up: that is the reason given, whatever the request costs.
+        let err = evaluate("k", &b, 1.0, 1.0, Some(&e)).expect_err("refused");
+        let message = err.to_string();
+        assert!(message.contains("is used up"), "{message}");
+        assert!(!message.contains("could cost"), "{message}");
+    }
+
+    #[test]
+    fn an_unpriced_request_meets_only_limits_already_reached() {
+        let b = budget(Some(0.005), Some(0.01), None, None);
+        let unpriced = worst(None);
+        assert_eq!(
+            evaluate("k", &b, 0.004, 0.004, Some(&unpriced)).expect("ok"),
+            BudgetCheck::Within
+        );
+        assert!(evaluate("k", &b, 0.01, 0.01, Some(&unpriced)).is_err());
+        // Without an estimate the check is the plain one.
+        assert_eq!(
+            evaluate("k", &b, 0.004, 0.004, None).expect("ok"),
+            evaluate("k", &b, 0.004, 0.004, Some(&worst(Some(0.0)))).expect("ok"),
+        );
+    }
+
+    #[test]
+    fn a_soft_limit_warns_before_sending_with_the_estimate() {
+        let b = budget(Some(1.0), None, None, None);
+        let e = worst(Some(0.04));
+        let check = evaluate("k", &b, 0.98, 0.98, Some(&e)).expect("sent");
+        assert_eq!(
+            check,
+            BudgetCheck::SoftExceeded {
+                period: DAILY,
+                spent_usd: 0.98,
+                limit_usd: 1.0
+            }
+        );
+        let warning = check.warning(Some(&e)).expect("a warning");
+        for part in [
+            "This request could cost up to $0.04 (55,012 tokens in, up to 4,096 out)",
+            "would pass this key's daily soft budget of $1.00",
+            "about $0.98 spent today",
+        ] {
+            assert!(warning.contains(part), "{part:?} in {warning}");
+        }
+        // Without the estimate, or once reached, the plain warning.
+        assert_eq!(
+            check.warning(None).as_deref(),
+            Some("This key has spent about $0.98 of its daily soft budget of $1.00.")
+        );
+        let reached = evaluate("k", &b, 1.2, 1.2, Some(&e)).expect("sent");
+        assert!(
+            reached
+                .warning(Some(&e))
+                .is_some_and(|w| w.starts_with("This key has spent about $1.20")),
+            "{reached:?}"
+        );
+        assert_eq!(
+            evaluate("k", &b, 0.5, 0.5, Some(&e))
+                .expect("sent")
+                .warning(Some(&e)),
+            None
+        );
+        assert_eq!(
+            Preflight {
+                check,
+                estimate: Some(e)
+            }
+            .warnings()
+            .len(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn check_before_adds_the_request_to_the_spend_in_the_database() {
+        let (_dir, db) = temp_db().await;
+        insert_key(&db, "local", "k_1").await;
+        let now = time::macros::datetime!(2020-03-15 12:00 UTC);
+        let one = estimate(ProviderId::Openai, "gpt-4o", 1_000_000, 0).expect("priced");
+        record_on(
+            &db,
+            event(Some("k_1"), "gpt-4o", 1_000_000, 0),
+            "2020-03-15",
+        )
+        .await;
+        set_budget(
+            &db,
+            "local",
+            "k_1",
+            budget(None, Some(one + 0.1), None, None),
+        )
+        .await
+        .expect("set");
+        let checked = |usd: f64| {
+            let db = db.clone();
+            async move {
+                db.call(move |conn| check_in(conn, "local", "k_1", now, Some(&worst(Some(usd)))))
+                    .await
+            }
+        };
+        assert_eq!(checked(0.05).await.expect("ok"), BudgetCheck::Within);
+        match checked(0.2).await {
+            Err(Error::BudgetExceeded {
+                spent_usd,
+                estimate: Some(_),
+                ..
+            }) => assert!((spent_usd - one).abs() < 1e-9),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+
+        // The public forms, on the real clock (nothing spent today there).
+        set_budget(&db, "local", "k_1", budget(None, Some(0.01), None, None))
+            .await
+            .expect("set");
+        assert!(
+            check_before(&db, "local", "k_1", &worst(Some(0.02)))
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            check_before(&db, "local", "k_1", &worst(Some(0.001)))
+                .await
+                .expect("ok"),
+            BudgetCheck::Within
+        );
+    }
+
+    #[tokio::test]
+    async fn check_request_counts_only_for_a_key_with_limits() {
+        use crate::chat::{Message, Role};
+        let (_dir, db) = temp_db().await;
+        insert_key(&db, "local", "k_1").await;
+        let long = ChatRequest {
+            provider: ProviderId::Openai,
+            model: None,
+            messages: vec![Message {
+                role: Role::User,
+                content: "All work and no play makes Jack a dull boy. ".repeat(10_000),
+            }],
+            max_tokens: None,
+        };
+        let short = ChatRequest::ask(ProviderId::Openai, "Hello?");
+        let run = |request: &ChatRequest| {
+            let (db, request) = (db.clone(), request.clone());
+            async move {
+                check_request(
+                    &db,
+                    "local",
+                    "k_1",
+                    ProviderId::Openai,
+                    "gpt-4o-mini",
+                    &request,
+                )
+                .await
+            }
+        };
+        // No limits: nothing is counted.
+        assert_eq!(
+            run(&long).await.expect("ok"),
+            Preflight {
+                check: BudgetCheck::Within,
+                estimate: None
+            }
+        );
+        // The issue's "done when": a hard budget of $0.01 refuses a long request before
+        // anything is sent, with the estimate.
+        set_budget(&db, "local", "k_1", budget(None, Some(0.01), None, None))
+            .await
+            .expect("set");
+        let err = run(&long).await.expect_err("refused");
+        let message = err.to_string();
+        assert!(
+            message.contains("This request could cost up to $0.0"),
+            "{message}"
+        );
+        assert!(message.contains("nothing was sent"), "{message}");
+        let fine = run(&short).await.expect("sent");
+        assert_eq!(fine.check, BudgetCheck::Within);
+        let e = fine.estimate.expect("counted");
+        assert!(e.exact_input && e.worst_case_usd.is_some(), "{e:?}");
+        assert!(fine.warnings().is_empty());
     }
 }

@@ -61,6 +61,52 @@ pub struct Estimate {
     pub worst_case_usd: Option<f64>,
 }
 
+impl Estimate {
+    /// The estimate in words, for messages: "This request could cost up to $0.0107 (55,012
+    /// tokens in, up to 4,096 out)"; "about" marks an estimated input.
+    pub fn describe(&self) -> String {
+        let about = if self.exact_input { "" } else { "about " };
+        let tokens = format!(
+            "{about}{} tokens in, up to {} out",
+            thousands(self.input_tokens),
+            thousands(self.max_output_tokens)
+        );
+        match self.worst_case_usd {
+            Some(usd) => format!(
+                "This request could cost up to {} ({tokens})",
+                usd_at_most(usd)
+            ),
+            None => format!("This request's cost is unknown, its model having no price ({tokens})"),
+        }
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// An upper bound in USD, rounded up: to the cent from $1, else to a hundredth of a cent (so a
+/// small request does not read "$0.00", nor one just over a $0.01 budget "$0.01").
+fn usd_at_most(usd: f64) -> String {
+    if usd >= 1.0 {
+        return format!("${:.2}", (usd * 100.0).ceil() / 100.0);
+    }
+    let text = format!("{:.4}", (usd * 10_000.0).ceil() / 10_000.0);
+    // Trailing zeros go, down to two decimals: $0.04, $0.0107.
+    let trimmed = text.trim_end_matches('0');
+    let decimals = trimmed.split_once('.').map_or(0, |(_, d)| d.len());
+    format!("${trimmed}{}", "0".repeat(2usize.saturating_sub(decimals)))
+}
+
 /// Counts `request` for `model` (the model it will be sent to, resolved: not `request.model`,
 /// which may be unset) at `provider`, and prices its worst case.
 ///
