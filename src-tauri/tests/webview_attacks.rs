@@ -421,6 +421,9 @@ async fn a_script_in_the_web_view_is_held_to_the_capability_typed_errors_and_no_
             json!({ "id": id, "change": { "label": "renamed", "baseUrl": null, "verify": false } }),
         ),
         ("set_key_enabled", json!({ "id": id, "enabled": true })),
+        ("set_backup", json!({ "id": id })),
+        ("set_key_enabled", json!({ "id": id, "enabled": true })),
+        ("provider_balance", json!({ "id": id, "refresh": true })),
         ("get_settings", json!({})),
         ("set_fallback_to_taskly", json!({ "enabled": false })),
         ("usage_report", json!({ "days": 30 })),
@@ -456,6 +459,12 @@ async fn a_script_in_the_web_view_is_held_to_the_capability_typed_errors_and_no_
         "{failed}"
     );
     answers.push(("chat_start (failing)".into(), failed));
+    // The receipts of both requests: which key, never the key itself.
+    answers.push((
+        "recent_requests".into(),
+        d.invoke("recent_requests", json!({ "count": 10 })).await,
+    ));
+    called.push("recent_requests".into());
     // Commands added to the capability later are called too (with no arguments).
     for command in allowed_commands() {
         if !called.contains(&command) && command != "remove_key" {

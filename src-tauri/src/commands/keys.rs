@@ -1,6 +1,8 @@
-//! Key commands: list, add, change, switch, remove, validate.
+//! Key commands: list, add, change, switch (primary, backup, off), remove, validate, and the
+//! provider's own spend figures for a key.
 
 use taskly_core::providers::ProviderSpec;
+use taskly_core::providers::balance::ProviderBalance;
 use taskly_core::vault::{KeySaved, KeyUpdate};
 use taskly_core::{Enable, ErrorPayload, KeyInfo, NewKey, ProviderId};
 use tauri::State;
@@ -105,6 +107,18 @@ pub async fn set_key_enabled(
         .map_err(|e| e.payload())
 }
 
+/// Makes a key its provider's last backup (tried in order after the primary fails).
+#[tauri::command]
+pub async fn set_backup(state: State<'_, AppState>, id: Arg<String>) -> Answer<KeySaved> {
+    let id = key_id(id)?;
+    state
+        .services()?
+        .vault
+        .set_backup(&id)
+        .await
+        .map_err(|e| e.payload())
+}
+
 #[tauri::command]
 pub async fn remove_key(state: State<'_, AppState>, id: Arg<String>) -> Answer<KeyInfo> {
     let id = key_id(id)?;
@@ -122,6 +136,24 @@ pub async fn validate_key(state: State<'_, AppState>, id: Arg<String>) -> Answer
         .services()?
         .vault
         .validate(&id)
+        .await
+        .map_err(|e| e.payload())
+}
+
+/// What the key's provider itself says about its spend: the stored reading while it is less
+/// than an hour old (unless `refresh`), else a fresh one. `null` when the provider has no call a
+/// normal key may use for it.
+#[tauri::command]
+pub async fn provider_balance(
+    state: State<'_, AppState>,
+    id: Arg<String>,
+    refresh: Arg<bool>,
+) -> Answer<Option<ProviderBalance>> {
+    let (id, refresh) = (key_id(id)?, refresh.take()?);
+    state
+        .services()?
+        .vault
+        .provider_balance(&id, refresh)
         .await
         .map_err(|e| e.payload())
 }

@@ -1,6 +1,8 @@
-//! What each key spent: requests and tokens per key and day, counted on this machine.
+//! What each key spent: requests and tokens per key and day, and the receipts of the newest
+//! requests, counted on this machine.
 
 use taskly_core::ErrorPayload;
+use taskly_core::chat::receipt::Receipt;
 use taskly_core::usage::UsageRow;
 use tauri::State;
 
@@ -20,4 +22,17 @@ pub async fn usage_report(state: State<'_, AppState>, days: Arg<u32>) -> Answer<
         .await
         .map_err(|e| e.payload())?;
     Ok(report.rows)
+}
+
+/// The receipts of the newest `count` requests, newest first (the core keeps a bounded number).
+#[tauri::command]
+pub async fn recent_requests(state: State<'_, AppState>, count: Arg<u32>) -> Answer<Vec<Receipt>> {
+    let count = count.take()?;
+    state
+        .services()?
+        .vault
+        .usage()
+        .requests(count)
+        .await
+        .map_err(|e| e.payload())
 }
