@@ -155,7 +155,11 @@ pub fn key_table(keys: &[KeyInfo]) -> String {
             key.label.clone(),
             key.masked.clone(),
             key.verification.as_str().replace('_', " "),
-            if key.enabled { "on" } else { "off" }.to_owned(),
+            match (key.enabled, key.backup_rank) {
+                (true, _) => "on".to_owned(),
+                (false, Some(rank)) => format!("backup {rank}"),
+                (false, None) => "off".to_owned(),
+            },
             key.last_used_at.clone().unwrap_or_else(|| "never".into()),
         ]);
     }
@@ -163,7 +167,27 @@ pub fn key_table(keys: &[KeyInfo]) -> String {
     for key in keys.iter().filter(|k| k.custom_base_url) {
         text.push_str(&format!("\n{} sends requests to {}", key.id, key.base_url));
     }
+    for key in keys {
+        if let Some(rest) = &key.rest {
+            text.push_str(&format!("\n{} is resting: {}", key.id, rest_text(rest)));
+        }
+    }
     text
+}
+
+/// "rate-limited, free again in 18 s", "out of quota until you check it again (or tomorrow)".
+pub fn rest_text(rest: &taskly_core::db::rests::Rest) -> String {
+    use taskly_core::db::rests::RestCause;
+    let until = match (rest.seconds_left, &rest.until) {
+        (Some(secs), _) if secs < 120 => format!("free again in {secs} s"),
+        (_, Some(at)) => format!("until {at} or until you check it again"),
+        _ => "until you check it again (taskly keys validate ID)".to_owned(),
+    };
+    match rest.cause {
+        RestCause::RateLimited => format!("rate-limited, {until}"),
+        RestCause::Quota => format!("out of quota, {until}"),
+        RestCause::Invalid => format!("refused as invalid, {until}"),
+    }
 }
 
 /// Left-aligned columns separated by two spaces, widths by character count.

@@ -9,10 +9,12 @@
 #[cfg(test)]
 mod adapter_tests;
 pub mod anthropic;
+pub mod failover;
 pub mod failure;
 pub mod gemini;
 pub mod models;
 pub mod openai;
+pub mod receipt;
 pub mod run;
 pub mod sse;
 pub mod upstream;
@@ -141,6 +143,9 @@ pub enum Decoded {
         /// Answer tokens so far, if this event says.
         output_tokens: Option<u64>,
     },
+    /// The model the upstream says is answering (may differ from the one asked for: an alias,
+    /// a dated snapshot, a gateway's choice).
+    Model(String),
     /// The answer is complete.
     Done {
         /// Why it ended (`stop`, `end_turn`, `STOP`, `length`, `max_tokens`, …), as the upstream says.

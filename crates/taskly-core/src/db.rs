@@ -19,6 +19,8 @@ pub mod accounts;
 pub mod budgets;
 pub mod journal;
 pub mod keys;
+pub mod receipts;
+pub mod rests;
 pub mod settings;
 pub mod usage;
 

@@ -21,7 +21,7 @@ use crate::providers::{ProviderId, WireFormat, auth};
 use crate::{ApiKey, Error, Result, Upstream, Vault};
 
 /// Which way a request went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub enum RouteKind {
@@ -32,7 +32,7 @@ pub enum RouteKind {
 }
 
 /// What the user is told about the route: never the secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RouteInfo {
     /// Personal key or Taskly.
@@ -280,6 +280,20 @@ impl Router {
             endpoint,
             session_token: taskly.from_session,
         })
+    }
+
+    /// The provider's backup keys, in the order they are tried after the primary.
+    pub(crate) async fn backups(&self, provider: ProviderId) -> Result<Vec<EnabledKey>> {
+        let account = self.core.account().to_string();
+        self.core
+            .db()
+            .call(move |conn| db::keys::backups(conn, &account, provider.as_str()))
+            .await
+    }
+
+    /// The route with one particular key of the provider (a backup, in failover).
+    pub(crate) async fn with_key(&self, provider: ProviderId, key: EnabledKey) -> Result<Decision> {
+        self.personal(provider, key).await
     }
 
     async fn personal(&self, provider: ProviderId, key: EnabledKey) -> Result<Decision> {

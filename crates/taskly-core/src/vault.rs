@@ -354,6 +354,30 @@ impl Vault {
         })
     }
 
+    /// Makes a key one of its provider's backups, tried in order after the primary fails
+    /// (switching it off as primary if it was one). Returns the key with its rank.
+    pub async fn set_backup(&self, id: &str) -> Result<KeySaved> {
+        let _changed = self.change_guard();
+        let account = self.config().account.as_str().to_owned();
+        let id = id.to_owned();
+        let (id, rank) = self
+            .db()
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                db::keys::get_active(&tx, &account, &id)?;
+                let rank = db::keys::make_backup(&tx, &id)?;
+                tx.commit()?;
+                Ok((id, rank))
+            })
+            .await?;
+        tracing::info!(key = %id, rank, "key made a backup");
+        Ok(KeySaved {
+            key: self.get(&id).await?,
+            warnings: Vec::new(),
+            disabled: None,
+        })
+    }
+
     /// Removes a key: its credential, then its row.
     pub async fn remove(&self, id: &str) -> Result<KeyInfo> {
         let _changed = self.change_guard();
@@ -443,6 +467,7 @@ impl Vault {
             Err(err) => return Err(err),
         };
         let id = current.id.clone();
+        let account = self.config().account.as_str().to_owned();
         self.db()
             .call(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -452,6 +477,33 @@ impl Vault {
                     return Err(Error::ConcurrentChange { id });
                 }
                 db::keys::set_outcome(&tx, &id, &outcome)?;
+                // Checking again is what ends a rest (issue 13's failover): a key that passes
+                // is usable at once; one still refused or out of quota keeps resting.
+                let now = crate::time_fmt::now_unix();
+                match outcome.status {
+                    Verification::Verified => {
+                        db::rests::clear(&tx, &account, &id)?;
+                    }
+                    Verification::Invalid => db::rests::set(
+                        &tx,
+                        &account,
+                        &id,
+                        db::rests::RestCause::Invalid,
+                        None,
+                        outcome.note.as_deref(),
+                        now,
+                    )?,
+                    Verification::QuotaExhausted => db::rests::set(
+                        &tx,
+                        &account,
+                        &id,
+                        db::rests::RestCause::Quota,
+                        Some(crate::chat::failover::next_utc_day(now)),
+                        outcome.note.as_deref(),
+                        now,
+                    )?,
+                    Verification::RateLimited | Verification::Unverified => {}
+                }
                 tx.commit()?;
                 Ok(())
             })
@@ -662,6 +714,7 @@ impl Vault {
             id.clone(),
             base.as_str().to_owned(),
         );
+        let rest_account = account.clone();
         let swapped = self
             .db()
             .call(move |conn| {
@@ -679,6 +732,9 @@ impl Vault {
                     return Err(Error::ConcurrentChange { id: kid });
                 }
                 db::keys::set_outcome(&tx, &kid, &outcome)?;
+                // A new secret starts afresh: the old one's rest (refused, out of quota, rate
+                // limited) was about the old secret.
+                db::rests::clear(&tx, &rest_account, &kid)?;
                 db::journal::remove(&tx, &new_e)?;
                 db::journal::record_old(&tx, &old_e, &kid, pid, now_unix())?;
                 tx.commit()?;

@@ -50,6 +50,23 @@ impl AccountUsage<'_> {
         Ok(UsageReport { since, rows })
     }
 
+    /// The newest `count` receipts (what each request cost and why it took its route), newest
+    /// first; at most [`crate::db::receipts::KEEP`] are kept.
+    pub async fn requests(&self, count: u32) -> Result<Vec<crate::chat::receipt::Receipt>> {
+        let account = self.vault.account().as_str().to_owned();
+        let count = count.clamp(1, crate::db::receipts::KEEP as u32);
+        let stored = self
+            .vault
+            .db()
+            .call(move |conn| crate::db::receipts::recent(conn, &account, count))
+            .await?;
+        // A receipt this build cannot read (written by a newer one) is left out, not an error.
+        Ok(stored
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect())
+    }
+
     /// Key `key_id`'s budget (no limits when none was set).
     pub async fn budget(&self, key_id: &str) -> Result<Budget> {
         budget::get_budget(self.vault.db(), self.vault.account().as_str(), key_id).await

@@ -94,6 +94,9 @@ async fn ask(vault: Vault, args: ChatArgs, json: bool) -> Result<ExitCode, Error
                     wait_ms as f64 / 1000.0
                 );
             }
+            ChatEvent::FailingOver { error } => {
+                eprintln!("{} Trying your next key for it.", error.message)
+            }
             ChatEvent::FallingBack { error } => eprintln!(
                 "{} Asking Taskly instead, as your settings allow.",
                 error.message
@@ -109,6 +112,7 @@ async fn ask(vault: Vault, args: ChatArgs, json: bool) -> Result<ExitCode, Error
                 route,
                 usage,
                 warnings,
+                receipt,
                 ..
             } => {
                 if args.no_stream {
@@ -126,6 +130,7 @@ async fn ask(vault: Vault, args: ChatArgs, json: bool) -> Result<ExitCode, Error
                         usage.output_tokens
                     );
                 }
+                eprintln!("receipt: {}", receipt.summary());
             }
             // The core's stream ends a failed request with its `Err`, handled above; `Failed`
             // is what a front end forwarding one event channel (the app) makes of it.

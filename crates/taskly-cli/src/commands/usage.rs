@@ -7,6 +7,33 @@ use taskly_core::{Error, Vault, usage};
 use crate::cli::SettingsArgs;
 use crate::output;
 
+/// `taskly usage --requests N`: the newest receipts.
+pub async fn requests(vault: &Vault, count: u32, json: bool) -> Result<ExitCode, Error> {
+    let receipts = vault.usage().requests(count).await?;
+    if json {
+        output::json(&serde_json::json!({ "account": vault.account(), "requests": receipts }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if receipts.is_empty() {
+        output::line("No requests yet.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for receipt in &receipts {
+        let outcome = match receipt.error {
+            Some(code) => format!(
+                " · failed: {}",
+                serde_json::to_value(code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+            None => String::new(),
+        };
+        output::line(format!("{}  {}{outcome}", receipt.at, receipt.summary()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn run(vault: &Vault, days: u32, json: bool) -> Result<ExitCode, Error> {
     let report = vault.usage().report(days).await?;
     let (since, rows) = (report.since, report.rows);

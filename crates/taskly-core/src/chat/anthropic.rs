@@ -102,6 +102,13 @@ impl StreamDecoder {
         match kind {
             "message_start" => {
                 let start: MessageStart = parse(&event.data, kind)?;
+                out.extend(
+                    start
+                        .message
+                        .model
+                        .filter(|m| !m.is_empty())
+                        .map(Decoded::Model),
+                );
                 out.extend(start.message.usage.map(Usage::decoded));
             }
             "content_block_start" => {
@@ -227,6 +234,7 @@ struct MessageStart {
 
 #[derive(Deserialize)]
 struct StartedMessage {
+    model: Option<String>,
     usage: Option<Usage>,
 }
 

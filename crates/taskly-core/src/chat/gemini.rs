@@ -101,8 +101,10 @@ pub fn decode_event(event: &SseEvent) -> Result<Vec<Decoded>, DecodeError> {
         let (code, message) = error.parts();
         return Ok(vec![Decoded::Failed { code, message }]);
     }
+    let model = response.model_version.clone().filter(|m| !m.is_empty());
     let read = response.read();
     let mut out = Vec::new();
+    out.extend(model.map(Decoded::Model));
     if !read.text.is_empty() {
         out.push(Decoded::Delta(read.text));
     }
@@ -161,6 +163,7 @@ fn malformed(error: &serde_json::Error, what: &str) -> DecodeError {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Response {
+    model_version: Option<String>,
     candidates: Option<Vec<Candidate>>,
     usage_metadata: Option<UsageMetadata>,
     prompt_feedback: Option<PromptFeedback>,

@@ -15,12 +15,14 @@ use futures::{Stream, StreamExt};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::chat::upstream;
+use crate::chat::receipt::Receipt;
 use crate::chat::{ChatRequest, Decoded, TokenUsage, default_model};
+use crate::chat::{failover, upstream};
 use crate::core::Core;
 use crate::providers::error_body;
 use crate::routing::Endpoint;
 use crate::routing::{Decision, RouteInfo, RouteKind, Router};
+use crate::time_fmt::now_unix;
 use crate::{Error, ErrorPayload, Result, Upstream, Vault};
 
 /// What happens while a request runs, in order.
@@ -46,6 +48,12 @@ pub enum ChatEvent {
         /// What went wrong.
         error: ErrorPayload,
     },
+    /// The key failed and the provider's next key (a backup) takes over; a `started` with its
+    /// route follows.
+    FailingOver {
+        /// What went wrong with the key.
+        error: ErrorPayload,
+    },
     /// The personal key failed and the user allows Taskly to answer instead.
     FallingBack {
         /// What went wrong with the key.
@@ -68,6 +76,8 @@ pub enum ChatEvent {
         finish_reason: Option<String>,
         /// Things to know (e.g. a soft budget passed).
         warnings: Vec<String>,
+        /// What it cost and why this route.
+        receipt: Box<Receipt>,
     },
     /// The request failed; nothing follows. The core's stream yields this as its `Err`; front
     /// ends that forward events over one channel (the app) send it as this event.
@@ -118,9 +128,135 @@ impl Drop for ChatStream {
 }
 
 /// How one attempt ended.
+#[derive(Debug, Default)]
 struct Attempt {
     usage: Option<TokenUsage>,
     finish_reason: Option<String>,
+    /// The model the upstream says answered.
+    model: Option<String>,
+    /// From sending to the first text.
+    first_token: Option<Duration>,
+}
+
+/// Where a request is in its provider's keys: the route now, the keys tried and why, and
+/// whether Taskly took over.
+#[derive(Debug)]
+struct Failover {
+    decision: Arc<Decision>,
+    /// Key ids tried (or passed over) so far.
+    tried: Vec<String>,
+    /// Why each was left: "`Work` was rate-limited, free again in 18 s".
+    skipped: Vec<String>,
+    fell_back: bool,
+    /// Whether a rate-limit wait was sat through already (once per request).
+    waited: bool,
+    /// Whether the first route was the primary key (false: no personal key, Taskly).
+    began_personal: bool,
+    /// The primary key's id, if there is one.
+    primary: Option<String>,
+}
+
+impl Failover {
+    fn new(decision: Arc<Decision>) -> Self {
+        Self {
+            began_personal: decision.info.kind == RouteKind::Personal,
+            primary: decision.info.key_id.clone(),
+            decision,
+            tried: Vec::new(),
+            skipped: Vec::new(),
+            fell_back: false,
+            waited: false,
+        }
+    }
+
+    fn note_failed(
+        &mut self,
+        decision: &Decision,
+        rest: Option<&crate::db::rests::StoredRest>,
+        now: i64,
+    ) {
+        let Some(key_id) = decision.info.key_id.clone() else {
+            return;
+        };
+        let label = decision.info.label.clone().unwrap_or_default();
+        self.skipped.push(match rest {
+            Some(rest) => failover::describe(&label, rest, now),
+            None => format!("`{label}` failed"),
+        });
+        self.tried.push(key_id);
+    }
+
+    /// The next backup that is neither tried nor resting.
+    async fn next(
+        &self,
+        service: &ChatService,
+        request: &ChatRequest,
+    ) -> Result<Option<Arc<Decision>>> {
+        let rests = service.rests().await?;
+        for key in service.router.backups(request.provider).await? {
+            if self.tried.contains(&key.id) || rests.iter().any(|r| r.key_id == key.id) {
+                continue;
+            }
+            match service.router.with_key(request.provider, key).await {
+                Ok(decision) => return Ok(Some(Arc::new(decision))),
+                // A backup that cannot be used (its secret gone, its address changed) is
+                // passed over; the one that can answers.
+                Err(err) => tracing::warn!(code = ?err.code(), "a backup key cannot be used"),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether a backup is free to take over now (so a rate limit need not be waited out).
+    async fn has_free_next(&self, service: &ChatService, request: &ChatRequest) -> Result<bool> {
+        if self.decision.info.kind != RouteKind::Personal {
+            return Ok(false);
+        }
+        let rests = service.rests().await?;
+        let current = self.decision.info.key_id.as_deref();
+        Ok(service
+            .router
+            .backups(request.provider)
+            .await?
+            .iter()
+            .any(|k| {
+                Some(k.id.as_str()) != current
+                    && !self.tried.contains(&k.id)
+                    && !rests.iter().any(|r| r.key_id == k.id)
+            }))
+    }
+
+    /// Why the answering route was taken.
+    fn why(&self, info: &RouteInfo) -> String {
+        let after = self.skipped.join("; ");
+        match info.kind {
+            RouteKind::Personal if self.skipped.is_empty() => "primary".to_owned(),
+            RouteKind::Personal if self.waited && info.key_id == self.primary => {
+                format!("primary, after a wait: {after}")
+            }
+            RouteKind::Personal if self.waited => format!("backup, after a wait: {after}"),
+            RouteKind::Personal => format!("backup: {after}"),
+            RouteKind::Taskly if info.fallback && after.is_empty() => {
+                "Taskly: fallback is on and your key failed".to_owned()
+            }
+            RouteKind::Taskly if info.fallback => format!("Taskly: fallback is on and {after}"),
+            RouteKind::Taskly if self.began_personal => "Taskly".to_owned(),
+            RouteKind::Taskly => {
+                "Taskly: no personal key is switched on for this provider".to_owned()
+            }
+        }
+    }
+}
+
+/// Tells the front end the key failed and the next one takes over (a `started` follows).
+async fn emit_failover(tx: &mpsc::Sender<Result<ChatEvent>>, err: &Error) -> Result<()> {
+    emit(
+        tx,
+        ChatEvent::FailingOver {
+            error: err.payload(),
+        },
+    )
+    .await
 }
 
 impl ChatService {
@@ -157,10 +293,32 @@ impl ChatService {
             .model
             .clone()
             .unwrap_or_else(|| default_model(request.provider).to_owned());
-        let mut decision = self.router.decide(request.provider).await?;
-        let mut fell_back = false;
+        let began = tokio::time::Instant::now();
+        let at = crate::time_fmt::rfc3339(now_unix());
+        let mut route = Failover::new(self.router.decide(request.provider).await?);
+        // A primary that is resting (rate limited, out of quota, invalid) is passed over
+        // before anything is sent.
+        match self.pass_over_resting(&request, &mut route).await {
+            Ok(Some(next)) => route.decision = next,
+            Ok(None) => {}
+            Err(err) => {
+                let receipt = self.receipt(
+                    &route.decision,
+                    &request,
+                    &model,
+                    &Attempt::default(),
+                    &route,
+                    began,
+                    &at,
+                    Some(err.code()),
+                );
+                self.keep_receipt(&receipt).await;
+                return Err(err);
+            }
+        }
         let mut reauthorized = false;
         loop {
+            let decision = route.decision.clone();
             let warnings = self.budget_warnings(&decision).await?;
             emit(
                 tx,
@@ -170,21 +328,32 @@ impl ChatService {
                 },
             )
             .await?;
-            let result = self.with_retries(&decision, &request, &model, tx).await;
+            // With a free backup, a rate limit moves on at once instead of being waited out.
+            let free_next = route.has_free_next(self, &request).await?;
+            let result = self
+                .with_retries(&decision, &request, &model, tx, free_next)
+                .await;
             match result {
                 Ok(done) => {
                     tracing::info!(route = ?decision.info.kind, provider = %request.provider, "chat answered");
                     let usage = done.usage;
+                    let receipt =
+                        self.receipt(&decision, &request, &model, &done, &route, began, &at, None);
                     let finished = ChatEvent::Finished {
                         route: decision.info.clone(),
                         model: model.clone(),
                         usage,
-                        finish_reason: done.finish_reason,
+                        finish_reason: done.finish_reason.clone(),
                         warnings,
+                        receipt: Box::new(receipt.clone()),
                     };
                     // The user sees the end first; counting (an fsync'd write) comes after.
                     let sent = emit(tx, finished).await;
                     self.count(&decision, &model, usage, true).await;
+                    self.keep_receipt(&receipt).await;
+                    if let Some(key_id) = decision.info.key_id.clone() {
+                        self.end_rest(&key_id).await;
+                    }
                     return sent;
                 }
                 Err((err, streamed)) => {
@@ -201,17 +370,74 @@ impl ChatService {
                         tracing::info!(
                             "the proxy refused the session token; retrying once with a fresh one"
                         );
-                        decision = Arc::new(again);
+                        route.decision = Arc::new(again);
                         reauthorized = true;
                         continue;
                     }
                     tracing::info!(code = ?err.code(), route = ?decision.info.kind, "chat failed");
-                    let may_fall_back = decision.info.kind == RouteKind::Personal
-                        && !fell_back
+                    let personal = decision.info.kind == RouteKind::Personal;
+                    if personal && !streamed {
+                        let now = now_unix();
+                        match failover::verdict(&err, now) {
+                            failover::Verdict::Rest(cause, until) => {
+                                let rest = self.rest(&decision, cause, until, &err, now).await;
+                                route.note_failed(&decision, rest.as_ref(), now);
+                                if let Some(next) = route.next(self, &request).await? {
+                                    emit_failover(tx, &err).await?;
+                                    route.decision = next;
+                                    continue;
+                                }
+                                // Every key is rate-limited: the shortest wait is sat through
+                                // when it is within the retry cap.
+                                if let Some((wait, next)) =
+                                    self.shortest_wait(&request, &mut route).await?
+                                {
+                                    emit(
+                                        tx,
+                                        ChatEvent::Retrying {
+                                            attempt: 1,
+                                            max_retries: 1,
+                                            wait_ms: u64::try_from(wait.as_millis())
+                                                .unwrap_or(u64::MAX),
+                                            error: err.payload(),
+                                        },
+                                    )
+                                    .await?;
+                                    tokio::time::sleep(wait).await;
+                                    route.decision = next;
+                                    continue;
+                                }
+                            }
+                            failover::Verdict::Next => {
+                                route.note_failed(&decision, None, now);
+                                if let Some(next) = route.next(self, &request).await? {
+                                    emit_failover(tx, &err).await?;
+                                    route.decision = next;
+                                    continue;
+                                }
+                            }
+                            failover::Verdict::Stop => {}
+                        }
+                    }
+                    let may_fall_back = personal
+                        && !route.fell_back
                         && !streamed
                         && !matches!(err, Error::Cancelled)
                         && self.fallback_allowed().await;
                     if !may_fall_back {
+                        if !matches!(err, Error::Cancelled) {
+                            let receipt = self.receipt(
+                                &decision,
+                                &request,
+                                &model,
+                                &Attempt::default(),
+                                &route,
+                                began,
+                                &at,
+                                Some(err.code()),
+                            );
+                            self.keep_receipt(&receipt).await;
+                        }
                         return Err(err);
                     }
                     emit(
@@ -221,10 +447,218 @@ impl ChatService {
                         },
                     )
                     .await?;
-                    decision = Arc::new(self.router.taskly(request.provider, true).await?);
-                    fell_back = true;
+                    route.decision = Arc::new(self.router.taskly(request.provider, true).await?);
+                    route.fell_back = true;
                 }
             }
+        }
+    }
+
+    /// When the route's key is resting: the next free key (or the shortest rate-limit wait sat
+    /// through), or the resting key's error when nothing else may answer.
+    async fn pass_over_resting(
+        &self,
+        request: &ChatRequest,
+        route: &mut Failover,
+    ) -> Result<Option<Arc<Decision>>> {
+        let Some(key_id) = route.decision.info.key_id.clone() else {
+            return Ok(None);
+        };
+        let rests = self.rests().await?;
+        let Some(rest) = rests.iter().find(|r| r.key_id == key_id).cloned() else {
+            return Ok(None);
+        };
+        let now = now_unix();
+        let label = route.decision.info.label.clone().unwrap_or_default();
+        route.skipped.push(failover::describe(&label, &rest, now));
+        route.tried.push(key_id);
+        if let Some(next) = route.next(self, request).await? {
+            return Ok(Some(next));
+        }
+        // Nothing else is free: a short rate-limit wait is sat through, as a retry would.
+        if rest.cause == crate::db::rests::RestCause::RateLimited
+            && let Some(until) = rest.until
+        {
+            let wait = Duration::from_secs(u64::try_from(until - now).unwrap_or(0));
+            if wait <= self.core.config().chat.retry_max_wait {
+                tokio::time::sleep(wait).await;
+                route.tried.clear();
+                route.skipped.push("the wait was sat through".into());
+                return Ok(None);
+            }
+        }
+        if self.fallback_allowed().await {
+            route.fell_back = true;
+            return Ok(Some(Arc::new(
+                self.router.taskly(request.provider, true).await?,
+            )));
+        }
+        Err(failover::resting_error(
+            request.provider,
+            &label,
+            &rest,
+            now,
+        ))
+    }
+
+    /// When every key of the provider rests for a rate limit: the one free soonest, if that is
+    /// within the retry cap, with how long to wait for it (once per request).
+    async fn shortest_wait(
+        &self,
+        request: &ChatRequest,
+        route: &mut Failover,
+    ) -> Result<Option<(Duration, Arc<Decision>)>> {
+        if route.waited {
+            return Ok(None);
+        }
+        let now = now_unix();
+        let rests = self.rests().await?;
+        let soonest = rests
+            .iter()
+            .filter(|r| r.cause == crate::db::rests::RestCause::RateLimited)
+            .filter(|r| route.tried.contains(&r.key_id))
+            .filter_map(|r| r.until.map(|u| (u, r.key_id.clone())))
+            .min();
+        let Some((until, key_id)) = soonest else {
+            return Ok(None);
+        };
+        let wait = Duration::from_secs(u64::try_from(until - now).unwrap_or(0));
+        if wait > self.core.config().chat.retry_max_wait {
+            return Ok(None);
+        }
+        let primary = self.router.decide(request.provider).await?;
+        let decision = if primary.info.key_id.as_deref() == Some(key_id.as_str()) {
+            primary
+        } else {
+            let Some(key) = self
+                .router
+                .backups(request.provider)
+                .await?
+                .into_iter()
+                .find(|k| k.id == key_id)
+            else {
+                return Ok(None);
+            };
+            Arc::new(self.router.with_key(request.provider, key).await?)
+        };
+        route.waited = true;
+        route.tried.retain(|id| *id != key_id);
+        // The key is asked again once its wait is over, so its rest is over too.
+        self.end_rest(&key_id).await;
+        Ok(Some((wait, decision)))
+    }
+
+    /// The account's current rests.
+    async fn rests(&self) -> Result<Vec<crate::db::rests::StoredRest>> {
+        let account = self.core.account().to_string();
+        self.core
+            .db()
+            .call(move |conn| crate::db::rests::current(conn, &account, now_unix()))
+            .await
+    }
+
+    /// Rests the decision's key; the rest as stored (for the receipt), if it could be stored.
+    async fn rest(
+        &self,
+        decision: &Decision,
+        cause: crate::db::rests::RestCause,
+        until: Option<i64>,
+        err: &Error,
+        now: i64,
+    ) -> Option<crate::db::rests::StoredRest> {
+        let key_id = decision.info.key_id.clone()?;
+        let account = self.core.account().to_string();
+        let note = err.to_string();
+        let id = key_id.clone();
+        let stored = self
+            .core
+            .db()
+            .call(move |conn| {
+                crate::db::rests::set(conn, &account, &id, cause, until, Some(&note), now)
+            })
+            .await;
+        match stored {
+            Ok(()) => {
+                tracing::info!(key = %key_id, ?cause, "key resting");
+                Some(crate::db::rests::StoredRest {
+                    key_id,
+                    cause,
+                    until,
+                })
+            }
+            Err(e) => {
+                tracing::warn!(code = ?e.code(), "key rest not recorded");
+                None
+            }
+        }
+    }
+
+    /// A key that answered is not resting any more (a rest that ended by itself, say).
+    async fn end_rest(&self, key_id: &str) {
+        let account = self.core.account().to_string();
+        let id = key_id.to_owned();
+        if let Err(e) = self
+            .core
+            .db()
+            .call(move |conn| crate::db::rests::clear(conn, &account, &id).map(|_| ()))
+            .await
+        {
+            tracing::warn!(code = ?e.code(), "key rest not cleared");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn receipt(
+        &self,
+        decision: &Decision,
+        request: &ChatRequest,
+        model: &str,
+        done: &Attempt,
+        route: &Failover,
+        began: tokio::time::Instant,
+        at: &str,
+        error: Option<crate::ErrorCode>,
+    ) -> Receipt {
+        let usage = done.usage;
+        let priced = done.model.as_deref().unwrap_or(model);
+        let estimated_cost_usd = usage.and_then(|u| {
+            crate::usage::prices::price(request.provider, priced)
+                .or_else(|| crate::usage::prices::price(request.provider, model))
+                .map(|p| p.cost(u.input_tokens, u.output_tokens))
+        });
+        Receipt {
+            at: at.to_owned(),
+            route: decision.info.clone(),
+            provider: request.provider,
+            model: model.to_owned(),
+            model_answered: done.model.clone(),
+            input_tokens: usage.map(|u| u.input_tokens),
+            output_tokens: usage.map(|u| u.output_tokens),
+            estimated_cost_usd,
+            first_token_ms: done
+                .first_token
+                .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+            total_ms: u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX),
+            why: route.why(&decision.info),
+            error,
+        }
+    }
+
+    /// Keeps a receipt locally (failing to is logged, never a reason to fail the answer).
+    async fn keep_receipt(&self, receipt: &Receipt) {
+        let account = self.core.account().to_string();
+        let Ok(json) = serde_json::to_string(receipt) else {
+            return;
+        };
+        let at = now_unix();
+        if let Err(e) = self
+            .core
+            .usage_db()
+            .await
+            .call(move |conn| crate::db::receipts::insert(conn, &account, at, &json))
+            .await
+        {
+            tracing::warn!(code = ?e.code(), "receipt not kept");
         }
     }
 
@@ -286,6 +720,7 @@ impl ChatService {
         request: &ChatRequest,
         model: &str,
         tx: &mpsc::Sender<Result<ChatEvent>>,
+        free_next: bool,
     ) -> std::result::Result<Attempt, (Error, bool)> {
         let settings = &self.core.config().chat;
         let max_retries = settings.max_retries.min(3);
@@ -300,6 +735,10 @@ impl ChatService {
                 Ok(done) => return Ok(done),
                 Err((err, streamed)) => {
                     if streamed || !err.is_transient() || retry >= max_retries {
+                        return Err((err, streamed));
+                    }
+                    // A backup is free: a rate limit is its cue, not a wait.
+                    if free_next && matches!(err, Error::RateLimited { .. }) {
                         return Err((err, streamed));
                     }
                     let Some(wait) =
@@ -376,6 +815,8 @@ async fn attempt(
     };
     let mut partial = String::new();
     let mut usage: Option<TokenUsage> = None;
+    let mut answered_by: Option<String> = None;
+    let mut first_token: Option<Duration> = None;
     let mut finish: Option<Option<String>> = None;
     let cut = |partial: &String, detail: String| Error::StreamCut {
         upstream,
@@ -423,6 +864,8 @@ async fn attempt(
                 return Ok(Attempt {
                     usage,
                     finish_reason: finish.flatten(),
+                    model: answered_by,
+                    first_token,
                 });
             }
             None => {
@@ -439,6 +882,8 @@ async fn attempt(
                     return Ok(Attempt {
                         usage,
                         finish_reason: finish.flatten(),
+                        model: answered_by,
+                        first_token,
                     });
                 }
                 if partial.is_empty() {
@@ -453,6 +898,9 @@ async fn attempt(
                         MAX_ANSWER_BYTES >> 20
                     );
                     return Err((cut(&partial, detail), !partial.is_empty()));
+                }
+                if partial.is_empty() {
+                    first_token = Some(started.elapsed());
                 }
                 partial.push_str(&text);
                 if tx.send(Ok(ChatEvent::Delta { text })).await.is_err() {
@@ -472,6 +920,7 @@ async fn attempt(
                 }
             }
             Some(Ok(Decoded::Done { finish_reason })) => finish = Some(finish_reason),
+            Some(Ok(Decoded::Model(name))) => answered_by = Some(name),
             Some(Ok(Decoded::Failed { code, message })) => {
                 // The decoder scrubbed what looks like a key; this also removes the key that
                 // was sent, whatever its shape (Azure, Mistral and gateway keys have no prefix).

@@ -110,6 +110,9 @@ async fn open_openai(
             let pieces: Vec<Result<Decoded>> = match item {
                 Ok(chunk) => {
                     let mut out = Vec::new();
+                    if !chunk.model.is_empty() {
+                        out.push(Ok(Decoded::Model(chunk.model)));
+                    }
                     for choice in chunk.choices {
                         if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
                             out.push(Ok(Decoded::Delta(text)));

@@ -215,10 +215,12 @@ pub(crate) fn move_key(conn: &Connection, from: &str, to: &str, id: &str) -> Res
     if changed == 0 {
         return Ok(false);
     }
-    conn.execute(
-        "UPDATE key_budgets SET account = ?3 WHERE key_id = ?1 AND account = ?2",
-        params![id, from, to],
-    )?;
+    for table in ["key_budgets", "key_rests", "key_balances"] {
+        conn.execute(
+            &format!("UPDATE {table} SET account = ?3 WHERE key_id = ?1 AND account = ?2"),
+            params![id, from, to],
+        )?;
+    }
     conn.execute(
         "INSERT INTO usage_daily (account, key_id, provider, model, day, requests, failures, \
              input_tokens, output_tokens) \

@@ -15,7 +15,10 @@ use crate::{Error, ProviderId, Result};
 
 /// The columns [`read_row`] reads, in its order.
 const COLUMNS: &str = "id, provider, label, base_url, masked_hint, enabled, verification, verification_note, \
-                       verified_at, models, created_at, updated_at, last_used_at";
+                       verified_at, models, created_at, updated_at, last_used_at, backup_rank, \
+                       (SELECT cause FROM key_rests WHERE key_rests.key_id = keys.id), \
+                       (SELECT until FROM key_rests WHERE key_rests.key_id = keys.id), \
+                       (SELECT note FROM key_rests WHERE key_rests.key_id = keys.id)";
 
 /// What the user sees of a stored key (one active row). Never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,6 +54,11 @@ pub struct KeyInfo {
     pub updated_at: String,
     /// When a request last used it.
     pub last_used_at: Option<String>,
+    /// Its place among the provider's backups (1 is tried first after the primary); `None`
+    /// for the primary and for a key that is off.
+    pub backup_rank: Option<u32>,
+    /// Why it is not used for now (rate limited, out of quota, invalid), if it is resting.
+    pub rest: Option<crate::db::rests::Rest>,
 }
 
 /// A key about to be added: written `pending` before its credential exists.
@@ -193,7 +201,7 @@ pub(crate) fn enable(tx: &Transaction<'_>, id: &str) -> Result<Option<KeyInfo>> 
     let now = now_unix();
     tx.execute("UPDATE keys SET enabled = 0, updated_at = ?4 WHERE account = ?1 AND provider = ?2 AND enabled = 1 AND id != ?3", params![account, provider, id, now])?;
     tx.execute(
-        "UPDATE keys SET enabled = 1, updated_at = ?2 WHERE id = ?1",
+        "UPDATE keys SET enabled = 1, backup_rank = NULL, updated_at = ?2 WHERE id = ?1",
         params![id, now],
     )?;
     other
@@ -201,13 +209,56 @@ pub(crate) fn enable(tx: &Transaction<'_>, id: &str) -> Result<Option<KeyInfo>> 
         .transpose()
 }
 
-/// Switches key `id` off.
+/// Switches key `id` off (as primary and as backup).
 pub(crate) fn disable(tx: &Transaction<'_>, id: &str) -> Result<()> {
     tx.execute(
-        "UPDATE keys SET enabled = 0, updated_at = ?2 WHERE id = ?1",
+        "UPDATE keys SET enabled = 0, backup_rank = NULL, updated_at = ?2 WHERE id = ?1",
         params![id, now_unix()],
     )?;
     Ok(())
+}
+
+/// Makes key `id` its provider's last backup (switching it off as primary if it was); returns
+/// its rank. A key already a backup keeps its place.
+pub(crate) fn make_backup(tx: &Transaction<'_>, id: &str) -> Result<u32> {
+    let (account, provider, rank): (String, String, Option<i64>) = tx.query_row(
+        "SELECT account, provider, backup_rank FROM keys WHERE id = ?1 AND state = 'active'",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    if let Some(rank) = rank {
+        return Ok(u32::try_from(rank).unwrap_or(u32::MAX));
+    }
+    let next: i64 = tx.query_row(
+        "SELECT coalesce(max(backup_rank), 0) + 1 FROM keys WHERE account = ?1 AND provider = ?2",
+        params![account, provider],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "UPDATE keys SET enabled = 0, backup_rank = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, next, now_unix()],
+    )?;
+    Ok(u32::try_from(next).unwrap_or(u32::MAX))
+}
+
+/// The account's backups for `provider`, in the order they are tried.
+pub(crate) fn backups(conn: &Connection, account: &str, provider: &str) -> Result<Vec<EnabledKey>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, id, label, masked_hint, base_url, secret_generation \
+         FROM keys WHERE account = ?1 AND provider = ?2 AND backup_rank IS NOT NULL \
+           AND state = 'active' ORDER BY backup_rank",
+    )?;
+    let rows = stmt.query_map(params![account, provider], |r| {
+        Ok(EnabledKey {
+            provider: r.get(0)?,
+            id: r.get(1)?,
+            label: r.get(2)?,
+            masked: r.get(3)?,
+            base_url: r.get(4)?,
+            generation: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// The secret generation of the account's active key `id`, if there is one.
@@ -269,7 +320,7 @@ pub(crate) fn swap_generation(
 /// Marks key `id` `removing`, switched off and owned by process `pid`.
 pub(crate) fn mark_removing(tx: &Transaction<'_>, id: &str, pid: i64) -> Result<()> {
     tx.execute(
-        "UPDATE keys SET state = 'removing', enabled = 0, owner_pid = ?2, updated_at = ?3 WHERE id = ?1",
+        "UPDATE keys SET state = 'removing', enabled = 0, backup_rank = NULL, owner_pid = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, pid, now_unix()],
     )?;
     Ok(())
@@ -401,6 +452,15 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<KeyInfo>> {
         created_at: rfc3339(row.get(10)?),
         updated_at: rfc3339(row.get(11)?),
         last_used_at: row.get::<_, Option<i64>>(12)?.map(rfc3339),
+        backup_rank: row
+            .get::<_, Option<i64>>(13)?
+            .and_then(|r| u32::try_from(r).ok()),
+        rest: crate::db::rests::from_columns(
+            row.get::<_, Option<String>>(14)?,
+            row.get::<_, Option<i64>>(15)?,
+            row.get::<_, Option<String>>(16)?,
+            now_unix(),
+        ),
     }))
 }
 
