@@ -3,6 +3,9 @@
 //! Spend is the estimated cost (see [`super::prices`]) of the key's usage today and this month,
 //! in UTC. Requests to models without a known price count as nothing, so a budget can only be
 //! as good as the price table; the check says nothing about them rather than guess.
+//! [`check_before`] (and [`check_request`], which counts the request first) also adds the
+//! worst case of the request about to be sent ([`super::estimate`]), so a hard limit refuses a
+//! request that would pass it, not only the one after.
 
 use rusqlite::{Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};

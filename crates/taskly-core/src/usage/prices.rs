@@ -242,6 +242,32 @@ mod tests {
     }
 
     #[test]
+    fn every_providers_default_model_is_priced() {
+        // A chat without `-m` uses the registry's default model; a budget on such a key must be
+        // able to price it, so a new provider or a new default needs its price in the table.
+        for provider in ProviderId::all() {
+            // Skipped, by design: Azure's "model" is the user's own deployment name (priced only
+            // when it is named after an OpenAI model), and custom endpoints are never priced
+            // (their models and terms are the user's).
+            if matches!(provider, ProviderId::AzureOpenai | ProviderId::Custom) {
+                continue;
+            }
+            let model = crate::chat::default_model(provider);
+            assert!(
+                price(provider, model).is_some(),
+                "{provider}'s default model {model:?} has no price in data/prices.json"
+            );
+        }
+        assert_eq!(
+            price(
+                ProviderId::Custom,
+                crate::chat::default_model(ProviderId::Custom)
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn lookup_falls_back_to_the_longest_dated_prefix_only() {
         let mini = price(ProviderId::Openai, "gpt-4o-mini");
         assert_eq!(
