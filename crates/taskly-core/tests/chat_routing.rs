@@ -357,6 +357,48 @@ fn a_hard_budget_refuses_before_sending() {
 }
 
 #[test]
+fn a_request_that_would_pass_a_hard_budget_is_refused_with_its_estimate() {
+    private_keyring::run(
+        "a_request_that_would_pass_a_hard_budget_is_refused_with_its_estimate",
+        async {
+            let s = Setup::new(Duration::ZERO).await;
+            let vault = s.vault().await;
+            let id = add(&vault, KEY).await;
+            // Nothing spent yet: only this request's worst case can pass the $0.01.
+            vault
+                .usage()
+                .set_budget(
+                    &id,
+                    Budget {
+                        daily_hard_usd: Some(0.01),
+                        ..Budget::default()
+                    },
+                )
+                .await
+                .expect("budget");
+            s.fake.clear_requests();
+            let service = Arc::new(ChatService::new(vault.clone()));
+            let long = "Summarise the history of distributed systems in detail. ".repeat(400);
+            let mut request = ChatRequest::ask(ProviderId::Openai, &long);
+            request.model = Some("gpt-4o".into());
+            let error = drain(|| service.start(request), DEADLINE).await.error;
+            let Some(err @ Error::BudgetExceeded { .. }) = &error else {
+                panic!("{error:?}");
+            };
+            let text = err.to_string();
+            assert!(text.contains("could cost up to"), "{text}");
+            assert!(text.contains("nothing was sent"), "{text}");
+            assert!(s.fake.requests().is_empty(), "nothing was sent");
+            // A short question with a small answer fits and is sent.
+            let mut small = ChatRequest::ask(ProviderId::Openai, "hi");
+            small.max_tokens = Some(50);
+            let chat = drain(|| service.start(small), DEADLINE).await;
+            assert!(chat.error.is_none(), "{:?}", chat.error);
+        },
+    );
+}
+
+#[test]
 fn no_debug_output_carries_the_key() {
     private_keyring::run("no_debug_output_carries_the_key", async {
         let s = Setup::new(Duration::ZERO).await;

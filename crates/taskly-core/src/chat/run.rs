@@ -319,7 +319,7 @@ impl ChatService {
         let mut reauthorized = false;
         loop {
             let decision = route.decision.clone();
-            let warnings = self.budget_warnings(&decision).await?;
+            let warnings = self.budget_warnings(&decision, &request, &model).await?;
             emit(
                 tx,
                 ChatEvent::Started {
@@ -696,22 +696,28 @@ impl ChatService {
     }
 
     /// Checks the key's budget before spending: a hard limit refuses, a soft one warns.
-    async fn budget_warnings(&self, decision: &Decision) -> Result<Vec<String>> {
+    /// Checks the key's budget before spending, with this request's worst case (its input
+    /// counted, its answer at `max_tokens`): a hard limit it would pass refuses it before
+    /// anything is sent, a soft one warns.
+    async fn budget_warnings(
+        &self,
+        decision: &Decision,
+        request: &ChatRequest,
+        model: &str,
+    ) -> Result<Vec<String>> {
         let Some(key_id) = decision.info.key_id.as_deref() else {
             return Ok(Vec::new());
         };
-        match crate::usage::budget::check(self.core.db(), self.core.account().as_str(), key_id)
-            .await?
-        {
-            crate::usage::budget::BudgetCheck::Within => Ok(Vec::new()),
-            crate::usage::budget::BudgetCheck::SoftExceeded {
-                period,
-                spent_usd,
-                limit_usd,
-            } => Ok(vec![format!(
-                "This key has spent about ${spent_usd:.2} of its {period} soft budget of ${limit_usd:.2}."
-            )]),
-        }
+        let preflight = crate::usage::budget::check_request(
+            self.core.db(),
+            self.core.account().as_str(),
+            key_id,
+            request.provider,
+            model,
+            request,
+        )
+        .await?;
+        Ok(preflight.warnings())
     }
 
     async fn with_retries(
