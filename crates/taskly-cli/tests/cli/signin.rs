@@ -300,8 +300,7 @@ fn stored(sandbox: &Sandbox, which: &str) -> Option<String> {
         .keyring
         .usernames()
         .into_iter()
-        .filter(|u| u.starts_with("session/") && u.ends_with(&format!("/{which}")))
-        .next_back()?;
+        .rfind(|u| u.starts_with("session/") && u.ends_with(&format!("/{which}")))?;
     let secret = sandbox.keyring.lookup(&user)?;
     secret.split(' ').nth(2).map(|s| s.trim().to_owned())
 }
