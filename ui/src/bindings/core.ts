@@ -64,6 +64,11 @@ key_page: string | null,
  */
 billing_page: string | null, 
 /**
+ * The call a normal key may use to read the provider's own figures for its spend, if the
+ * provider has one (`providers::balance`).
+ */
+balance_call: BalanceCall | null, 
+/**
  * The suffix of `TASKLY_<SUFFIX>_BASE_URL`.
  */
 env_name: string, 
@@ -71,6 +76,54 @@ env_name: string,
  * The model a chat uses when the user names none.
  */
 default_model: string, };
+
+export type BalanceCall = "openrouter_key" | "deepseek_balance";
+
+export type Money = { 
+/**
+ * The amount.
+ */
+amount: number, 
+/**
+ * ISO 4217 code: `USD`, `CNY`.
+ */
+currency: string, };
+
+export type ProviderBalance = { 
+/**
+ * The call that said it.
+ */
+source: BalanceCall, 
+/**
+ * When it said it (RFC 3339, UTC).
+ */
+fetched_at: string, 
+/**
+ * What is left: of the key's limit (OpenRouter; none without a limit), or the account's
+ * balance (DeepSeek).
+ */
+remaining: Money | null, 
+/**
+ * The key's credit limit (OpenRouter), if it has one.
+ */
+limit: Money | null, 
+/**
+ * What the key has used, all time (OpenRouter).
+ */
+used: Money | null, 
+/**
+ * What the key has used today, UTC (OpenRouter).
+ */
+used_today: Money | null, 
+/**
+ * What the key has used this month, UTC (OpenRouter).
+ */
+used_this_month: Money | null, 
+/**
+ * More a person should know, in our words (how the limit resets, what the balance is made
+ * of, a balance that cannot pay for calls).
+ */
+note: string | null, };
 
 export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed" | "invalid_chat_request" | "sign_in_required" | "sign_in_failed" | "sign_in_rejected" | "sign_in_timed_out" | "auth_unreachable" | "account_not_found";
 
@@ -172,7 +225,16 @@ updated_at: string,
 /**
  * When a request last used it.
  */
-last_used_at: string | null, };
+last_used_at: string | null, 
+/**
+ * Its place among the provider's backups (1 is tried first after the primary); `None`
+ * for the primary and for a key that is off.
+ */
+backup_rank: number | null, 
+/**
+ * Why it is not used for now (rate limited, out of quota, invalid), if it is resting.
+ */
+rest: Rest | null, };
 
 export type KeySaved = { 
 /**
@@ -285,6 +347,10 @@ wait_ms: number,
 /**
  * What went wrong.
  */
+error: ErrorPayload, } | { "type": "failing_over", 
+/**
+ * What went wrong with the key.
+ */
 error: ErrorPayload, } | { "type": "falling_back", 
 /**
  * What went wrong with the key.
@@ -313,7 +379,11 @@ finish_reason: string | null,
 /**
  * Things to know (e.g. a soft budget passed).
  */
-warnings: Array<string>, } | { "type": "failed", 
+warnings: Array<string>, 
+/**
+ * What it cost and why this route.
+ */
+receipt: Receipt, } | { "type": "failed", 
 /**
  * What went wrong.
  */
@@ -366,6 +436,76 @@ route: RouteInfo,
  * Model ids, sorted (through Taskly, without the `provider/` prefix).
  */
 models: Array<string>, };
+
+export type RestCause = "rate_limited" | "quota" | "invalid";
+
+export type Rest = { 
+/**
+ * Why.
+ */
+cause: RestCause, 
+/**
+ * Until when (RFC 3339); `None`: until the key is checked again.
+ */
+until: string | null, 
+/**
+ * Seconds left, when it ends at a time.
+ */
+seconds_left: number | null, 
+/**
+ * What happened, in our words.
+ */
+note: string | null, };
+
+export type Receipt = { 
+/**
+ * When the request was made (RFC 3339).
+ */
+at: string, 
+/**
+ * Who paid: the key (label, masked hint) or Taskly (with the account).
+ */
+route: RouteInfo, 
+/**
+ * The provider whose model was asked.
+ */
+provider: ProviderId, 
+/**
+ * The model asked for.
+ */
+model: string, 
+/**
+ * The model the upstream says answered, when it says.
+ */
+model_answered: string | null, 
+/**
+ * Prompt tokens, as the upstream counted them.
+ */
+input_tokens: number | null, 
+/**
+ * Answer tokens, as the upstream counted them.
+ */
+output_tokens: number | null, 
+/**
+ * The estimated cost in USD (price table × tokens), when the model has a price.
+ */
+estimated_cost_usd: number | null, 
+/**
+ * From sending the request to the first text, in milliseconds.
+ */
+first_token_ms: number | null, 
+/**
+ * From the start of the request to its end, in milliseconds (retries and failovers too).
+ */
+total_ms: number, 
+/**
+ * Why this route: "primary", "backup: `Work` was rate-limited, free again in 18 s", …
+ */
+why: string, 
+/**
+ * The error, for a request that failed.
+ */
+error: ErrorCode | null, };
 
 export type AccountView = { 
 /**

@@ -8,6 +8,7 @@ export const PROVIDERS: ProviderSpec[] = [
     "auth": {
       "kind": "bearer"
     },
+    "balance_call": null,
     "base_url_example": "https://api.openai.com/v1",
     "billing_page": "https://platform.openai.com/settings/organization/billing/overview",
     "default_base_url": "https://api.openai.com/v1",
@@ -37,6 +38,7 @@ export const PROVIDERS: ProviderSpec[] = [
       "kind": "header",
       "name": "x-api-key"
     },
+    "balance_call": null,
     "base_url_example": "https://api.anthropic.com/v1",
     "billing_page": "https://console.anthropic.com/settings/billing",
     "default_base_url": "https://api.anthropic.com/v1",
@@ -59,6 +61,7 @@ export const PROVIDERS: ProviderSpec[] = [
       "kind": "header",
       "name": "x-goog-api-key"
     },
+    "balance_call": null,
     "base_url_example": "https://generativelanguage.googleapis.com/v1beta",
     "billing_page": "https://aistudio.google.com/usage",
     "default_base_url": "https://generativelanguage.googleapis.com/v1beta",
@@ -78,6 +81,7 @@ export const PROVIDERS: ProviderSpec[] = [
     "auth": {
       "kind": "bearer"
     },
+    "balance_call": null,
     "base_url_example": "https://api.mistral.ai/v1",
     "billing_page": "https://console.mistral.ai/billing",
     "default_base_url": "https://api.mistral.ai/v1",
@@ -95,6 +99,7 @@ export const PROVIDERS: ProviderSpec[] = [
     "auth": {
       "kind": "bearer"
     },
+    "balance_call": null,
     "base_url_example": "https://api.groq.com/openai/v1",
     "billing_page": "https://console.groq.com/settings/billing",
     "default_base_url": "https://api.groq.com/openai/v1",
@@ -114,6 +119,7 @@ export const PROVIDERS: ProviderSpec[] = [
     "auth": {
       "kind": "bearer"
     },
+    "balance_call": "openrouter_key",
     "base_url_example": "https://openrouter.ai/api/v1",
     "billing_page": "https://openrouter.ai/settings/credits",
     "default_base_url": "https://openrouter.ai/api/v1",
@@ -134,6 +140,7 @@ export const PROVIDERS: ProviderSpec[] = [
     "auth": {
       "kind": "bearer"
     },
+    "balance_call": "deepseek_balance",
     "base_url_example": "https://api.deepseek.com",
     "billing_page": "https://platform.deepseek.com/top_up",
     "default_base_url": "https://api.deepseek.com",
@@ -153,6 +160,7 @@ export const PROVIDERS: ProviderSpec[] = [
     "auth": {
       "kind": "bearer"
     },
+    "balance_call": null,
     "base_url_example": "https://api.x.ai/v1",
     "billing_page": "https://console.x.ai/team/default/billing",
     "default_base_url": "https://api.x.ai/v1",
@@ -174,6 +182,7 @@ export const PROVIDERS: ProviderSpec[] = [
       "kind": "header",
       "name": "api-key"
     },
+    "balance_call": null,
     "base_url_example": "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
     "billing_page": "https://portal.azure.com/#view/Microsoft_Azure_CostManagement/Menu/~/overview",
     "default_base_url": null,
@@ -191,6 +200,7 @@ export const PROVIDERS: ProviderSpec[] = [
     "auth": {
       "kind": "bearer"
     },
+    "balance_call": null,
     "base_url_example": "http://127.0.0.1:11434/v1",
     "billing_page": null,
     "default_base_url": null,

@@ -16,7 +16,9 @@ import type {
   Role,
   KeyInfo,
   KeySaved,
+  ProviderBalance,
   ProviderSpec,
+  Receipt,
   SignedIn,
   SignedOut,
   UsageRow,
@@ -57,11 +59,20 @@ export interface TasklyApi {
   updateKey(id: string, change: KeyChange): Promise<KeySaved>;
   replaceKeySecret(id: string, secret: string, verify: boolean): Promise<KeySaved>;
   setKeyEnabled(id: string, enabled: boolean): Promise<KeySaved>;
+  /** Makes a key its provider's last backup (tried in order after the key in use fails). */
+  setBackup(id: string): Promise<KeySaved>;
   removeKey(id: string): Promise<KeyInfo>;
   validateKey(id: string): Promise<KeyInfo>;
   getSettings(): Promise<AppSettings>;
   setFallbackToTaskly(enabled: boolean): Promise<AppSettings>;
   usageReport(days: number): Promise<UsageRow[]>;
+  /** The receipts of the newest `count` requests, newest first. */
+  recentRequests(count: number): Promise<Receipt[]>;
+  /**
+   * What the key's provider itself says about its spend (the stored reading while it is under an
+   * hour old, unless `refresh`); `null` when the provider has no call a normal key may use.
+   */
+  providerBalance(id: string, refresh: boolean): Promise<ProviderBalance | null>;
   appInfo(): Promise<AppInfo>;
   /** Starts a chat; resolves with the request id as soon as it is running. */
   chatStart(request: ChatStartRequest, onEvent: (event: ChatStreamEvent) => void): Promise<string>;
@@ -108,11 +119,14 @@ export function createTauriApi(): TasklyApi {
     updateKey: (id, change) => call('update_key', { id, change }),
     replaceKeySecret: (id, secret, verify) => call('replace_key_secret', { id, secret, verify }),
     setKeyEnabled: (id, enabled) => call('set_key_enabled', { id, enabled }),
+    setBackup: (id) => call('set_backup', { id }),
     removeKey: (id) => call('remove_key', { id }),
     validateKey: (id) => call('validate_key', { id }),
     getSettings: () => call('get_settings'),
     setFallbackToTaskly: (enabled) => call('set_fallback_to_taskly', { enabled }),
     usageReport: (days) => call('usage_report', { days }),
+    recentRequests: (count) => call('recent_requests', { count }),
+    providerBalance: (id, refresh) => call('provider_balance', { id, refresh }),
     appInfo: () => call('app_info'),
     chatStart: (request, onEvent) => {
       const channel = new Channel<ChatStreamEvent>();

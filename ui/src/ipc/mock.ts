@@ -16,6 +16,12 @@
  * - A question containing `#ratelimit`, `#quota`, `#invalid`, `#outage`, `#network`, `#certificate`, `#cut`,
  *   `#model` fails that way (once per identical question, so Retry then works); `#retry` shows
  *   a retry before answering; `#slow` streams slowly; `#markdown` answers with rich Markdown.
+ * - Backups (`?seed=backups`: Main in use, Work and Spare its backups): a `#ratelimit`, `#quota`
+ *   or `#invalid` question rests the key in use as the core does and the next free backup answers
+ *   (a `failing_over` event, then `started`); `?seed=rests` starts with Main rate-limited for
+ *   `?wait=` s (18), Work out of quota, Old refused as invalid, Spare free. OpenRouter and
+ *   DeepSeek keys have their provider's figures (`provider_balance`); every request leaves a
+ *   receipt (`finished.receipt`, `recent_requests`).
  * - A question containing `#signin` fails once with `sign_in_required` when it goes through Taskly.
  * - Sign-in: the "browser" finishes after `signIn` ms (URL mode: 2.5 s, 0.9 s with
  *   `speed=fast`), or when a test calls `completeSignIn` (`signIn: 'manual'`, the default for

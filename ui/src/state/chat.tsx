@@ -3,7 +3,7 @@
  * the streaming of each answer from `chat_start`'s channel.
  */
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ErrorPayload, ProviderId, RouteInfo, TokenUsage } from '../bindings/core';
+import type { ErrorPayload, ProviderId, Receipt, RouteInfo, TokenUsage } from '../bindings/core';
 import type { ChatMessage, ChatStreamEvent } from '../ipc/commands';
 import { toErrorPayload } from '../ipc/errors';
 import { useData } from './data';
@@ -16,6 +16,15 @@ export interface RetryInfo {
   /** When the retry happens (ms since epoch). */
   at: number;
   error: ErrorPayload;
+}
+
+/** A key that failed during the turn, and the backup that took over (once its `started` came). */
+export interface Failover {
+  error: ErrorPayload;
+  /** The route that failed. */
+  from: RouteInfo | null;
+  /** The backup's route, once it started. */
+  to: RouteInfo | null;
 }
 
 export interface Turn {
@@ -31,6 +40,10 @@ export interface Turn {
   warnings: string[];
   retry: RetryInfo | null;
   fallback: ErrorPayload | null;
+  /** Keys that failed and the backups that took over, in order. */
+  failovers: Failover[];
+  /** What the answer cost and why it took its route (with `finished`). */
+  receipt: Receipt | null;
   error: ErrorPayload | null;
   /** When the error happened, for countdowns (ms since epoch). */
   errorAt: number | null;
@@ -61,8 +74,15 @@ const isOpen = (t: Turn) => t.status === 'waiting' || t.status === 'streaming';
 export function applyEvent(turn: Turn, event: ChatStreamEvent, now: number): Turn {
   if (!isOpen(turn)) return turn;
   switch (event.type) {
-    case 'started':
-      return { ...turn, route: event.route, answeredModel: event.model };
+    case 'started': {
+      // A `started` after `failing_over` names the backup that took over.
+      const last = turn.failovers.at(-1);
+      const failovers =
+        last && last.to === null ? [...turn.failovers.slice(0, -1), { ...last, to: event.route }] : turn.failovers;
+      return { ...turn, route: event.route, answeredModel: event.model, failovers };
+    }
+    case 'failing_over':
+      return { ...turn, failovers: [...turn.failovers, { error: event.error, from: turn.route, to: null }], retry: null };
     case 'retrying':
       return {
         ...turn,
@@ -80,6 +100,7 @@ export function applyEvent(turn: Turn, event: ChatStreamEvent, now: number): Tur
         answeredModel: event.model,
         usage: event.usage,
         warnings: event.warnings,
+        receipt: event.receipt,
         retry: null,
       };
     case 'failed':
@@ -141,6 +162,8 @@ export function ChatProvider({ children }: { children: ReactNode }) {
         warnings: [],
         retry: null,
         fallback: null,
+        failovers: [],
+        receipt: null,
         error: null,
         errorAt: null,
       };

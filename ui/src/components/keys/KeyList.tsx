@@ -1,23 +1,27 @@
 /**
  * The list of keys: masked key, label, provider, base URL when custom, status, last use and
- * today's usage; one switch per key (at most one on per provider, and the UI says when the
- * other one went off); edit, replace, check again, delete.
+ * today's usage; one switch per key (at most one in use per provider, and the UI says when the
+ * other one went off); the provider's order (in use, backup 1, 2, …, off) and the actions that
+ * change it; a resting key's why and until when (a live countdown) with "Check again" right
+ * there; the provider's own spend figures where it has a call for them; edit, replace, delete.
  */
 import * as Switch from '@radix-ui/react-switch';
 import { useEffect, useId, useRef, useState } from 'react';
-import type { KeyInfo, KeySaved, ProviderSpec } from '../../bindings/core';
+import type { KeyInfo, KeySaved, ProviderBalance, ProviderSpec, Rest } from '../../bindings/core';
 import { toErrorPayload } from '../../ipc/errors';
 import { absoluteTime, relativeTime, todayUtc, usageFor, usageText } from '../../lib/format';
 import { docsUrl } from '../../lib/docs';
+import { balanceText, keyPlace, noBalanceCallText, orderRank, placeText, restText, type KeyPlace } from '../../lib/spend';
 import { useData } from '../../state/data';
 import type { KeyFocus } from '../../state/nav';
 import { ExternalLink } from '../ExternalLink';
-import { CloseIcon, KeyIcon, PencilIcon, RefreshIcon, Spinner } from '../Icons';
+import { CloseIcon, KeyIcon, PencilIcon, RefreshIcon, Spinner, WarningIcon } from '../Icons';
 import { DeleteKeyDialog } from './DeleteKeyDialog';
 import { FirstRunHint } from './FirstRunHint';
 import { EditKeyForm, ReplaceKeyForm } from './KeyForms';
 import { disabledNotice, savedSummary } from './SaveOutcome';
 import { StatusBadge } from './StatusBadge';
+import { useCountdown } from '../palette/useCountdown';
 
 type Mode = 'view' | 'edit' | 'replace';
 
@@ -67,7 +71,10 @@ export function KeyList({ focus, now }: { focus: KeyFocus | null; now: number })
   }
 
   const sorted = [...keys].sort(
-    (a, b) => a.provider_name.localeCompare(b.provider_name) || a.created_at.localeCompare(b.created_at),
+    (a, b) =>
+      a.provider_name.localeCompare(b.provider_name) ||
+      orderRank(a) - orderRank(b) ||
+      a.created_at.localeCompare(b.created_at),
   );
 
   return (
@@ -84,6 +91,7 @@ export function KeyList({ focus, now }: { focus: KeyFocus | null; now: number })
             now={now}
             focus={focus?.keyId === k.id ? focus : null}
             others={keys.filter((o) => o.provider === k.provider && o.id !== k.id)}
+            place={keyPlace(k, keys)}
             onDeleted={() => window.setTimeout(() => headingRef.current?.focus(), 0)}
           />
         ))}
@@ -99,11 +107,14 @@ interface CardProps {
   now: number;
   focus: KeyFocus | null;
   others: KeyInfo[];
+  place: KeyPlace;
   onDeleted(): void;
 }
 
-function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, onDeleted }: CardProps) {
+function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDeleted }: CardProps) {
   const { api, applySaved, applyKey, refreshUsage } = useData();
+  const balance = useProviderBalance(k, spec);
+  const [ordering, setOrdering] = useState(false);
   const uid = useId();
   const [mode, setMode] = useState<Mode>(focus && focus.mode !== 'show' ? focus.mode : 'view');
   const [focusForm, setFocusForm] = useState(Boolean(focus));
@@ -156,10 +167,36 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, onDeleted }:
             ? `${k.provider_name} refused this key. Replace it with a working one.`
             : (info.verification_note ?? 'Checked.');
       setNotice({ tone: info.verification === 'verified' ? 'ok' : info.verification === 'invalid' ? 'bad' : 'warn', text });
+      // A check also reads the provider's own figures again (the core did, where it can).
+      balance.reload();
     } catch (e) {
       setNotice({ tone: 'bad', text: toErrorPayload(e).message });
     } finally {
       setChecking(false);
+    }
+  };
+
+  /** Changes the key's place: a backup, the key in use, or off. */
+  const reorder = async (to: 'backup' | 'primary' | 'off') => {
+    if (ordering) return;
+    setOrdering(true);
+    setNotice(null);
+    try {
+      if (to === 'backup') {
+        const saved = await api.setBackup(k.id);
+        applySaved(saved);
+        setNotice({
+          tone: 'info',
+          switched: true,
+          text: `“${saved.key.label}” is now a backup for ${saved.key.provider_name}: it answers, in order, when the key in use fails.`,
+        });
+      } else {
+        await toggle(to === 'primary');
+      }
+    } catch (e) {
+      setNotice({ tone: 'bad', text: toErrorPayload(e).message });
+    } finally {
+      setOrdering(false);
     }
   };
 
@@ -178,7 +215,9 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, onDeleted }:
 
   const switchId = `${uid}-switch`;
   const switchHint =
-    !k.enabled && enabledOther
+    place.kind === 'backup'
+      ? `Backup ${place.position}: answers when ${enabledOther ? `“${enabledOther.label}”` : 'the key in use'} fails.`
+      : !k.enabled && enabledOther
       ? `Turning this on switches off “${enabledOther.label}”.`
       : k.enabled
         ? `${k.provider_name} requests use this key.`
@@ -198,6 +237,9 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, onDeleted }:
               {k.label}
             </h4>
             <span className="provider-chip">{k.provider_name}</span>
+            <span className={`badge order-badge order-${place.kind}`} data-testid="key-order">
+              {placeText(place)}
+            </span>
             <StatusBadge verification={k.verification} title={k.verified_at ? `Checked ${absoluteTime(k.verified_at)}` : undefined} />
           </div>
           <p className="key-masked">
@@ -235,13 +277,19 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, onDeleted }:
         </div>
       </div>
 
-      {k.verification_note && k.verification !== 'verified' ? <p className={`key-note tone-${k.verification === 'invalid' ? 'bad' : 'warn'}`}>{k.verification_note}</p> : null}
+      {k.rest ? (
+        <RestNotice rest={k.rest} label={k.label} checking={checking} onCheck={() => void check()} />
+      ) : null}
+
+      {k.verification_note && k.verification !== 'verified' && !k.rest ? <p className={`key-note tone-${k.verification === 'invalid' ? 'bad' : 'warn'}`}>{k.verification_note}</p> : null}
 
       <p className="key-meta">
         <span title={absoluteTime(k.last_used_at)}>Last used {relativeTime(k.last_used_at, now)}</span>
         <span aria-hidden="true"> · </span>
         <span>{usageLine}</span>
+        <span className="sr-only"> (counted on this computer)</span>
       </p>
+      {spec ? <BalanceLine spec={spec} state={balance} /> : null}
 
       <div className="key-actions">
         <button
@@ -272,16 +320,50 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, onDeleted }:
           <KeyIcon size={14} />
           Replace key
         </button>
-        <button
-          type="button"
-          className="button button-small button-quiet"
-          onClick={() => void check()}
-          aria-disabled={checking}
-          aria-label={`${checking ? 'Checking' : 'Check again'} “${k.label}”`}
-        >
-          {checking ? <Spinner size={14} /> : <RefreshIcon size={14} />}
-          {checking ? 'Checking…' : 'Check again'}
-        </button>
+        {k.rest ? null : (
+          <button
+            type="button"
+            className="button button-small button-quiet"
+            onClick={() => void check()}
+            aria-disabled={checking}
+            aria-label={`${checking ? 'Checking' : 'Check again'} “${k.label}”`}
+          >
+            {checking ? <Spinner size={14} /> : <RefreshIcon size={14} />}
+            {checking ? 'Checking…' : 'Check again'}
+          </button>
+        )}
+        {place.kind !== 'backup' ? (
+          <button
+            type="button"
+            className="button button-small button-quiet"
+            onClick={() => void reorder('backup')}
+            aria-disabled={ordering || switching}
+            aria-label={`Use “${k.label}” as backup`}
+          >
+            Use as backup
+          </button>
+        ) : (
+          <>
+            <button
+              type="button"
+              className="button button-small button-quiet"
+              onClick={() => void reorder('primary')}
+              aria-disabled={ordering || switching}
+              aria-label={`Use this key: “${k.label}” for ${k.provider_name}`}
+            >
+              Use this key
+            </button>
+            <button
+              type="button"
+              className="button button-small button-quiet"
+              onClick={() => void reorder('off')}
+              aria-disabled={ordering || switching}
+              aria-label={`Switch off “${k.label}”`}
+            >
+              Switch off
+            </button>
+          </>
+        )}
         <DeleteKeyDialog keyInfo={k} onDeleted={onDeleted} />
       </div>
 
@@ -301,5 +383,100 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, onDeleted }:
         <ReplaceKeyForm keyInfo={k} spec={spec} focusOnOpen={focusForm} onDone={(s) => closeForm(s, 'replace')} />
       ) : null}
     </li>
+  );
+}
+
+/** Why a key rests and until when (a live countdown for a rate limit), with "Check again". */
+function RestNotice({ rest, label, checking, onCheck }: { rest: Rest; label: string; checking: boolean; onCheck(): void }) {
+  const { refreshKeys } = useData();
+  const until = rest.until !== null && rest.cause === 'rate_limited' ? Date.parse(rest.until) : null;
+  const left = useCountdown(until !== null && !Number.isNaN(until) ? until : null);
+  const over = until !== null && left === 0;
+  useEffect(() => {
+    // The rest is over: the core now reports the key without it.
+    if (over) void refreshKeys();
+  }, [over, refreshKeys]);
+  const tone = rest.cause === 'invalid' ? 'bad' : 'warn';
+  return (
+    <div className={`rest-notice tone-${tone}-card`} data-testid="key-rest" data-cause={rest.cause}>
+      <p className="rest-title">
+        <WarningIcon size={14} />
+        <strong>{restText(rest, until === null ? null : left)}</strong>
+      </p>
+      {rest.note ? <p className="rest-note">{rest.note}</p> : null}
+      {rest.cause === 'quota' && rest.until ? (
+        <p className="rest-note muted">Tried again on its own from {absoluteTime(rest.until)}.</p>
+      ) : null}
+      <button
+        type="button"
+        className="button button-small"
+        onClick={onCheck}
+        aria-disabled={checking}
+        aria-label={`${checking ? 'Checking' : 'Check again'} “${label}”`}
+      >
+        {checking ? <Spinner size={14} /> : <RefreshIcon size={14} />}
+        {checking ? 'Checking…' : 'Check again'}
+      </button>
+    </div>
+  );
+}
+
+interface BalanceState {
+  balance: ProviderBalance | null;
+  error: string | null;
+  loading: boolean;
+  reload(): void;
+}
+
+/** The provider's own figures for a key, read when the card shows (at most hourly, the core's rule). */
+function useProviderBalance(k: KeyInfo, spec: ProviderSpec | undefined): BalanceState {
+  const { api } = useData();
+  const [balance, setBalance] = useState<ProviderBalance | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [generation, setGeneration] = useState(0);
+  const hasCall = Boolean(spec?.balance_call);
+  useEffect(() => {
+    if (!hasCall) return;
+    let current = true;
+    api
+      .providerBalance(k.id, false)
+      .then((b) => {
+        if (!current) return;
+        setBalance(b);
+        setError(null);
+      })
+      .catch((e: unknown) => {
+        if (current) setError(toErrorPayload(e).message);
+      })
+      .finally(() => {
+        if (current) setLoaded(true);
+      });
+    return () => {
+      current = false;
+    };
+  }, [api, k.id, hasCall, generation]);
+  return { balance, error, loading: hasCall && !loaded, reload: () => setGeneration((g) => g + 1) };
+}
+
+function BalanceLine({ spec, state }: { spec: ProviderSpec; state: BalanceState }) {
+  if (!spec.balance_call) {
+    return <p className="key-balance muted">{noBalanceCallText(spec)}; the figures above are counted on this computer.</p>;
+  }
+  if (state.error) {
+    return (
+      <p className="key-balance tone-warn" data-testid="key-balance">
+        Could not read {spec.name}&apos;s own figures: {state.error}
+      </p>
+    );
+  }
+  if (!state.balance) {
+    return state.loading ? <p className="key-balance muted">Asking {spec.name} for its figures…</p> : null;
+  }
+  return (
+    <p className="key-balance" data-testid="key-balance" title={state.balance.note ?? undefined}>
+      {balanceText(state.balance, spec.name)}
+      {state.balance.note ? <span className="muted"> · {state.balance.note}</span> : null}
+    </p>
   );
 }

@@ -258,6 +258,8 @@ function turn(extra: Partial<Turn>): Turn {
     warnings: ['<img src=x onerror="window.__pwned=7">'],
     retry: null,
     fallback: null,
+    failovers: [],
+    receipt: null,
     error: null,
     errorAt: Date.now(),
     ...extra,

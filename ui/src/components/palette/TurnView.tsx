@@ -1,6 +1,9 @@
-/** One question and its answer: route label, streamed Markdown, retries, fallback, errors, tokens. */
-import { Suspense, type ReactNode } from 'react';
-import type { ErrorPayload, RouteInfo } from '../../bindings/core';
+/**
+ * One question and its answer: route label, streamed Markdown, retries, failovers to a backup key,
+ * fallback, errors, tokens, and the receipt (one line, expandable to the details and why this route).
+ */
+import { Suspense, useId, useState, type ReactNode } from 'react';
+import type { ErrorPayload, Receipt, RouteInfo } from '../../bindings/core';
 import { providerName, routeLabel } from '../../lib/format';
 import { useData } from '../../state/data';
 import { useAccount } from '../../state/account';
@@ -9,7 +12,9 @@ import type { Turn } from '../../state/chat';
 import { ExternalLink } from '../ExternalLink';
 import { docsUrl } from '../../lib/docs';
 import { errorHeadline } from '../../lib/errorText';
-import { KeyIcon, RefreshIcon, SparkIcon, WarningIcon } from '../Icons';
+import { absoluteTime } from '../../lib/format';
+import { costText, failoverText, payerText, receiptLine, seconds } from '../../lib/spend';
+import { ChevronDownIcon, KeyIcon, RefreshIcon, SparkIcon, WarningIcon } from '../Icons';
 import { Markdown } from './lazyMarkdown';
 import { useCountdown } from './useCountdown';
 
@@ -58,6 +63,12 @@ export function TurnView({ turn, isLast, onRetry, onPickModel }: TurnProps) {
           {turn.answeredModel ? <span className="answer-model">{turn.answeredModel}</span> : null}
           {turn.route?.kind === 'taskly' && appInfo?.demo ? <span className="demo-chip">local demo service</span> : null}
         </div>
+        {turn.failovers.map((f, i) => (
+          <p key={i} className="notice notice-info failover-notice" role="status" data-testid="failover-notice">
+            <RefreshIcon size={14} />
+            <span>{failoverText(f.from, f.to, f.error)}</span>
+          </p>
+        ))}
         {turn.fallback ? (
           <p className="notice notice-warn" data-testid="fallback-notice">
             Your {name} key failed: {turn.fallback.message} Taskly answered instead, as allowed in Privacy settings.
@@ -97,8 +108,62 @@ export function TurnView({ turn, isLast, onRetry, onPickModel }: TurnProps) {
             ))}
           </p>
         ) : null}
+        {turn.status === 'done' && turn.receipt ? <ReceiptView receipt={turn.receipt} /> : null}
       </div>
     </article>
+  );
+}
+
+/** The receipt: one line (who paid, model, tokens, ~cost, time), a disclosure for the details. */
+export function ReceiptView({ receipt: r }: { receipt: Receipt }) {
+  const { providers } = useData();
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  const line = receiptLine(r, providers);
+  const rows: [string, string][] = [
+    ['Paid by', r.route.kind === 'personal' ? `Your key ${payerText(r.route, providers)}` : payerText(r.route, providers)],
+    ['Provider', providers.find((p) => p.id === r.provider)?.name ?? r.provider],
+    ['Model asked', r.model],
+    ['Model answered', r.model_answered ?? 'not said'],
+    [
+      'Tokens',
+      r.input_tokens !== null && r.output_tokens !== null
+        ? `${r.input_tokens.toLocaleString('en-US')} in, ${r.output_tokens.toLocaleString('en-US')} out`
+        : 'not reported',
+    ],
+    ['Estimated cost', r.estimated_cost_usd !== null ? costText(r.estimated_cost_usd) : 'no price for this model'],
+    ['First text after', r.first_token_ms !== null ? seconds(r.first_token_ms) : '—'],
+    ['Total time', seconds(r.total_ms)],
+    ['Why this route', r.why],
+    ['Asked at', absoluteTime(r.at)],
+  ];
+  return (
+    <div className="receipt" data-testid="receipt">
+      <button
+        type="button"
+        className="receipt-toggle"
+        aria-expanded={open}
+        aria-controls={`${id}-details`}
+        onClick={() => setOpen(!open)}
+        data-testid="receipt-toggle"
+      >
+        <ChevronDownIcon size={13} className="chevron" />
+        <span className="sr-only">Receipt: </span>
+        <span className="receipt-line" data-testid="receipt-line">
+          {line}
+        </span>
+      </button>
+      {open ? (
+        <dl className="receipt-details" id={`${id}-details`} data-testid="receipt-details">
+          {rows.map(([term, value]) => (
+            <div key={term} className="receipt-row">
+              <dt>{term}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+    </div>
   );
 }
 

@@ -1,18 +1,72 @@
 /**
  * The mock's chat: `chat_start` streams an echo of the question (or rich Markdown for `#markdown`)
- * through the enabled key of the provider, or Taskly without one, failing as the question's
- * `#markers` script it (see `faults.ts`), falling back to Taskly when allowed, and counting usage.
+ * through the provider's key in use, or its first backup that is not resting, or Taskly without
+ * one, failing as the question's `#markers` script it (see `faults.ts`): a rate limit, an empty
+ * quota or a refusal rests the key and the next backup takes over (`failing_over`), else it falls
+ * back to Taskly when allowed. It counts usage and writes a receipt for every request, with the
+ * core's words for why it took its route.
  */
-import type { ChatEvent, ErrorPayload, ProviderSpec, RouteInfo } from '../../bindings/core';
+import type { ChatEvent, ErrorCode, ErrorPayload, ProviderSpec, Receipt, Rest, RouteInfo } from '../../bindings/core';
 import { DEFAULT_MODELS } from '../../bindings/registry';
 import type { ChatStreamEvent, TasklyApi } from '../commands';
 import { errorPayload } from '../errors';
 import { activeEmail } from './account';
-import { providerSpec } from './data';
+import { nextUtcDay, providerSpec, restNow } from './data';
 import { FALLBACK_CODES, retriedOutage, scriptedFailure, streamCut, type ChatContext } from './faults';
-import { sleep, type MockState } from './state';
+import { sleep, type MockState, type StoredKey } from './state';
 
-type ChatCommands = Pick<TasklyApi, 'chatStart' | 'chatCancel'>;
+type ChatCommands = Pick<TasklyApi, 'chatStart' | 'chatCancel' | 'recentRequests'>;
+
+/** How many receipts the mock keeps (the core keeps a bounded number too). */
+const KEEP_RECEIPTS = 200;
+
+/** The core's words for a key's rest in a receipt's "why" (`chat::failover::describe`). */
+export function describeRest(label: string, rest: Rest): string {
+  switch (rest.cause) {
+    case 'rate_limited':
+      return rest.seconds_left ? `\`${label}\` was rate-limited, free again in ${rest.seconds_left} s` : `\`${label}\` was rate-limited`;
+    case 'quota':
+      return `\`${label}\` is out of quota`;
+    case 'invalid':
+      return `\`${label}\` was refused as invalid`;
+  }
+}
+
+/** The rest a failure puts a key in, as the core's failover decides (`None`: try the next key, no rest). */
+function restFor(error: ErrorPayload): Rest | null {
+  const at = Date.now();
+  switch (error.code) {
+    case 'rate_limited': {
+      const secs = error.retry_after_secs ?? 1;
+      return { cause: 'rate_limited', until: new Date(at + secs * 1000).toISOString(), seconds_left: secs, note: error.message };
+    }
+    case 'quota_exhausted':
+      return { cause: 'quota', until: nextUtcDay(at), seconds_left: null, note: error.message };
+    case 'invalid_key':
+      return { cause: 'invalid', until: null, seconds_left: null, note: error.message };
+    default:
+      return null;
+  }
+}
+
+/** The failures after which the next key is tried (the rest-causing ones and outages). */
+const FAILOVER_CODES: readonly ErrorCode[] = ['rate_limited', 'quota_exhausted', 'invalid_key', 'upstream_outage', 'network_error'];
+
+/** A personal route through `key`. */
+function personalRoute(key: StoredKey): RouteInfo {
+  const k = key.info;
+  return { kind: 'personal', provider: k.provider, key_id: k.id, label: k.label, masked: k.masked, fallback: false, account: null };
+}
+
+/** The model the provider says answered (OpenAI names its dated snapshot). */
+function answeredModel(model: string): string {
+  return model === 'gpt-4o-mini' ? 'gpt-4o-mini-2024-07-18' : model;
+}
+
+/** The mock's price: gpt-4o-mini's ($0.15 / $0.60 per million tokens) for OpenAI and OpenRouter. */
+function costOf(provider: ProviderSpec['id'], input: number, output: number): number | null {
+  return provider === 'openai' || provider === 'openrouter' ? (input * 0.15 + output * 0.6) / 1_000_000 : null;
+}
 
 export function chatCommands(state: MockState): ChatCommands {
   const running = new Map<string, { cancelled: boolean }>();
@@ -31,7 +85,12 @@ export function chatCommands(state: MockState): ChatCommands {
     if (failed) row.failures += 1;
     row.input_tokens += input;
     row.output_tokens += output;
-    if (route.provider === 'openai') row.estimated_cost_usd = (row.input_tokens * 0.15 + row.output_tokens * 0.6) / 1_000_000;
+    row.estimated_cost_usd = costOf(route.provider, row.input_tokens, row.output_tokens);
+  }
+
+  function keepReceipt(receipt: Receipt) {
+    state.receipts.unshift(receipt);
+    state.receipts.splice(KEEP_RECEIPTS);
   }
 
   async function runChat(
@@ -44,10 +103,47 @@ export function chatCommands(state: MockState): ChatCommands {
     const question = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const marker = (name: string) => question.toLowerCase().includes(`#${name}`);
     const scripted = !failedOnce.has(question);
-    const key = state.keys.find((k) => k.info.provider === provider.id && k.info.enabled);
-    let route: RouteInfo = key
-      ? { kind: 'personal', provider: provider.id, key_id: key.info.id, label: key.info.label, masked: key.info.masked, fallback: false, account: null }
-      : { kind: 'taskly', provider: provider.id, key_id: null, label: null, masked: null, fallback: false, account: activeEmail(state) };
+    // The key in use, then the backups in their order; a resting one is skipped, and the receipt
+    // says why.
+    const candidates = state.keys
+      .filter((k) => k.info.provider === provider.id && (k.info.enabled || k.info.backup_rank !== null))
+      .sort((a, b) => (a.info.enabled ? 0 : (a.info.backup_rank ?? 0)) - (b.info.enabled ? 0 : (b.info.backup_rank ?? 0)));
+    const skipped: string[] = [];
+    const freeAfter = (from: StoredKey | undefined) => {
+      const start = from ? candidates.indexOf(from) + 1 : 0;
+      for (const c of candidates.slice(start)) {
+        const rest = restNow(c.info.rest);
+        if (!rest) return c;
+        skipped.push(describeRest(c.info.label, rest));
+      }
+      return undefined;
+    };
+    let key = freeAfter(undefined);
+    const began = candidates.length > 0;
+    const taskly = (fallback: boolean): RouteInfo => ({ kind: 'taskly', provider: provider.id, key_id: null, label: null, masked: null, fallback, account: activeEmail(state) });
+    let route: RouteInfo = key ? personalRoute(key) : taskly(false);
+    const started = Date.now();
+    let firstTokenAt: number | null = null;
+    const why = (): string => {
+      const after = skipped.join('; ');
+      if (route.kind === 'personal') return after ? `backup: ${after}` : 'primary';
+      if (route.fallback) return after ? `Taskly: fallback is on and ${after}` : 'Taskly: fallback is on and your key failed';
+      return began ? 'Taskly' : 'Taskly: no personal key is switched on for this provider';
+    };
+    const receipt = (input: number | null, output: number | null, error: ErrorCode | null): Receipt => ({
+      at: new Date(started).toISOString(),
+      route,
+      provider: provider.id,
+      model,
+      model_answered: error ? null : answeredModel(model),
+      input_tokens: input,
+      output_tokens: output,
+      estimated_cost_usd: input !== null && output !== null ? costOf(provider.id, input, output) : null,
+      first_token_ms: firstTokenAt === null ? null : firstTokenAt - started,
+      total_ms: Date.now() - started,
+      why: why(),
+      error,
+    });
     // Failures are worded for the route the turn started on, even after a fallback.
     const ctx: ChatContext = { provider, route, model, key, retryAfterSecs: state.retryAfterSecs };
     const inputTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4) + 3;
@@ -59,6 +155,7 @@ export function chatCommands(state: MockState): ChatCommands {
     const fail = (error: ErrorPayload) => {
       failedOnce.add(question);
       countUsage(route, model, inputTokens, 0, true);
+      keepReceipt(receipt(inputTokens, 0, error.code));
       emit({ type: 'failed', error });
     };
 
@@ -72,10 +169,45 @@ export function chatCommands(state: MockState): ChatCommands {
         if (run.cancelled) throw new Cancelled();
       }
 
-      const failure = scripted ? scriptedFailure(marker, ctx) : null;
-      if (failure?.code === 'invalid_key' && key && route.kind === 'personal') {
-        key.info.verification = 'invalid';
-        key.info.verification_note = failure.message;
+      // Every key of the provider resting: nothing is sent (the core's resting error), unless
+      // Taskly may answer.
+      if (began && !key) {
+        const first = candidates[0];
+        const rest = first ? restNow(first.info.rest) : null;
+        const resting = restingError(provider, first?.info.label ?? '', rest);
+        if (!state.settings.fallbackToTaskly) {
+          fail(resting);
+          return;
+        }
+        emit({ type: 'falling_back', error: resting });
+        route = taskly(true);
+        emit({ type: 'started', route, model });
+      }
+
+      let failure = scripted ? scriptedFailure(marker, ctx) : null;
+      // The key failed: it rests as the core decides, and the next free backup takes over.
+      while (failure && key && route.kind === 'personal' && FAILOVER_CODES.includes(failure.code)) {
+        const failed: StoredKey = key;
+        failedOnce.add(question);
+        countUsage(route, model, inputTokens, 0, true);
+        const rest = restFor(failure);
+        if (rest) failed.info.rest = rest;
+        if (failure.code === 'invalid_key') {
+          failed.info.verification = 'invalid';
+          failed.info.verification_note = failure.message;
+        }
+        skipped.push(rest ? describeRest(failed.info.label, rest) : `\`${failed.info.label}\` did not answer`);
+        const next = freeAfter(failed);
+        if (!next) {
+          skipped.pop();
+          break;
+        }
+        emit({ type: 'failing_over', error: failure });
+        key = next;
+        route = personalRoute(next);
+        await step(3);
+        emit({ type: 'started', route, model });
+        failure = null;
       }
       if (failure) {
         const canFallBack = state.settings.fallbackToTaskly && route.kind === 'personal' && FALLBACK_CODES.includes(failure.code);
@@ -86,7 +218,11 @@ export function chatCommands(state: MockState): ChatCommands {
         failedOnce.add(question);
         countUsage(route, model, inputTokens, 0, true);
         emit({ type: 'falling_back', error: failure });
-        route = { kind: 'taskly', provider: provider.id, key_id: null, label: null, masked: null, fallback: true, account: activeEmail(state) };
+        if (key && route.kind === 'personal') {
+          const rest = restNow(key.info.rest);
+          skipped.push(rest ? describeRest(key.info.label, rest) : `\`${key.info.label}\` failed`);
+        }
+        route = taskly(true);
         await step(3);
       }
 
@@ -106,6 +242,7 @@ export function chatCommands(state: MockState): ChatCommands {
           return;
         }
         await step();
+        firstTokenAt ??= Date.now();
         const text = chunks[i] ?? '';
         sent += text;
         emit({ type: 'delta', text });
@@ -113,6 +250,8 @@ export function chatCommands(state: MockState): ChatCommands {
       const outputTokens = Math.ceil(answer.length / 4);
       countUsage(route, model, inputTokens, outputTokens, false);
       if (key && route.kind === 'personal') key.info.last_used_at = new Date().toISOString();
+      const done = receipt(inputTokens, outputTokens, null);
+      keepReceipt(done);
       emit({
         type: 'finished',
         route,
@@ -120,6 +259,7 @@ export function chatCommands(state: MockState): ChatCommands {
         usage: { input_tokens: inputTokens, output_tokens: outputTokens },
         finish_reason: 'stop',
         warnings: [],
+        receipt: done,
       });
     } catch (e) {
       if (e instanceof Cancelled) {
@@ -142,6 +282,12 @@ export function chatCommands(state: MockState): ChatCommands {
       return requestId;
     },
 
+    async recentRequests(count: number) {
+      state.record('recent_requests', { count });
+      await state.wait();
+      return structuredClone(state.receipts.slice(0, Math.max(1, Math.min(count, KEEP_RECEIPTS))));
+    },
+
     async chatCancel(requestId: string) {
       state.record('chat_cancel', { requestId });
       const run = running.get(requestId);
@@ -151,6 +297,21 @@ export function chatCommands(state: MockState): ChatCommands {
 }
 
 class Cancelled extends Error {}
+
+/** The core's error for a provider whose keys all rest: nothing was sent. */
+function restingError(provider: ProviderSpec, label: string, rest: Rest | null): ErrorPayload {
+  const extra = { provider: provider.id, via_taskly: false };
+  switch (rest?.cause) {
+    case 'rate_limited': {
+      const secs = rest.seconds_left ?? 1;
+      return errorPayload('rate_limited', `${provider.name} is rate limiting your key “${label}” (free again in ${secs} s), and no other key is free. Nothing was sent.`, { ...extra, action: 'wait_and_retry', retry_after_secs: secs });
+    }
+    case 'quota':
+      return errorPayload('quota_exhausted', `Your ${provider.name} key “${label}” is out of quota, and no other key is free. Nothing was sent. Check your plan and billing, then check the key again.`, { ...extra, action: 'check_billing', link: provider.billing_page });
+    default:
+      return errorPayload('invalid_key', `${provider.name} refused your key “${label}” as invalid, and no other key is free. Nothing was sent. Replace the key or check it again.`, { ...extra, action: 'update_key', link: provider.key_page });
+  }
+}
 
 function signInRequired(provider: ProviderSpec['id']): ErrorPayload {
   return errorPayload(

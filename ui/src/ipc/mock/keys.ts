@@ -1,20 +1,30 @@
 /**
- * The mock's key commands: list, add, update, replace, switch on and off, remove, validate. The
+ * The mock's key commands: list, add, update, replace, switch on and off, make a backup, remove,
+ * validate (which ends a rest when the key passes), and the provider's own figures. The
  * plaintext of a key is read once (to pick its scripted behaviour and build the masked hint) and
  * dropped; input rules and their errors are the core's, from the generated bindings.
  */
-import type { ErrorPayload, KeyInfo, KeySaved, ProviderSpec } from '../../bindings/core';
+import type { ErrorPayload, KeyInfo, KeySaved, ProviderBalance, ProviderSpec } from '../../bindings/core';
 import { BASE_URL_REQUIRED, KEY_RULE_ERRORS } from '../../bindings/registry';
 import { baseUrlProblem, checkKey, hostOf, labelProblem, trimKey } from '../../lib/keyHygiene';
 import type { AddKeyForm, KeyChange, TasklyApi } from '../commands';
 import { errorPayload } from '../errors';
-import { copyKey, copySpec, maskKey, MOCK_PROVIDERS, providerSpec } from './data';
+import { copyKey, copySpec, maskKey, mockBalance, MOCK_PROVIDERS, nextUtcDay, providerSpec } from './data';
 import { behaviourOf, lockedStoreError, validate } from './faults';
 import { now, type MockState, type StoredKey } from './state';
 
 type KeyCommands = Pick<
   TasklyApi,
-  'listProviders' | 'listKeys' | 'addKey' | 'updateKey' | 'replaceKeySecret' | 'setKeyEnabled' | 'removeKey' | 'validateKey'
+  | 'listProviders'
+  | 'listKeys'
+  | 'addKey'
+  | 'updateKey'
+  | 'replaceKeySecret'
+  | 'setKeyEnabled'
+  | 'setBackup'
+  | 'removeKey'
+  | 'validateKey'
+  | 'providerBalance'
 >;
 
 let idCounter = 0;
@@ -71,7 +81,25 @@ export function keyCommands(state: MockState): KeyCommands {
       }
     }
     target.info.enabled = true;
+    target.info.backup_rank = null;
     return disabled;
+  }
+
+  /** A fresh reading of the provider's figures for `key`, stored (the core's `fetch_and_store`). */
+  function readBalance(key: StoredKey): ProviderBalance | null {
+    const provider = providerSpec(key.info.provider);
+    if (!provider.balance_call) return null;
+    if (key.behaviour === 'invalid') {
+      throw errorPayload('invalid_key', `${provider.name} refused this key (HTTP 401) when asked for its figures.`, {
+        action: 'update_key',
+        provider: provider.id,
+      });
+    }
+    const readings = state.balanceReadings.get(key.info.id) ?? 0;
+    const reading = mockBalance(provider, readings);
+    state.balanceReadings.set(key.info.id, readings + 1);
+    if (reading) state.balances.set(key.info.id, reading);
+    return reading;
   }
 
   return {
@@ -120,6 +148,8 @@ export function keyCommands(state: MockState): KeyCommands {
           created_at: t,
           updated_at: t,
           last_used_at: null,
+          backup_rank: null,
+          rest: null,
         },
       };
       keys.push(stored);
@@ -172,6 +202,8 @@ export function keyCommands(state: MockState): KeyCommands {
       state.checkStore();
       key.behaviour = behaviour;
       key.info.masked = maskKey(provider, secret);
+      // A new secret starts afresh: the old one's rest was about the old secret.
+      key.info.rest = null;
       key.info.verification = outcome.verification;
       key.info.verification_note = outcome.note;
       key.info.verified_at = verify ? now() : null;
@@ -188,9 +220,35 @@ export function keyCommands(state: MockState): KeyCommands {
       await state.wait();
       let disabled: KeyInfo | null = null;
       if (enabled) disabled = enableOnly(key);
-      else key.info.enabled = false;
+      else {
+        key.info.enabled = false;
+        key.info.backup_rank = null;
+      }
       key.info.updated_at = now();
       return { key: copyKey(key.info), warnings: [], disabled };
+    },
+
+    async setBackup(id: string): Promise<KeySaved> {
+      state.record('set_backup', { id });
+      const key = state.find(id);
+      await state.wait();
+      if (key.info.backup_rank === null) {
+        const ranks = keys.filter((k) => k.info.provider === key.info.provider).map((k) => k.info.backup_rank ?? 0);
+        key.info.backup_rank = Math.max(0, ...ranks) + 1;
+        key.info.enabled = false;
+        key.info.updated_at = now();
+      }
+      return { key: copyKey(key.info), warnings: [], disabled: null };
+    },
+
+    async providerBalance(id: string, refresh: boolean): Promise<ProviderBalance | null> {
+      state.record('provider_balance', { id, refresh });
+      const key = state.find(id);
+      await state.wait();
+      const stored = state.balances.get(id);
+      const fresh = stored && Date.now() - Date.parse(stored.fetched_at) < 3_600_000;
+      if (!refresh && fresh) return structuredClone(stored);
+      return structuredClone(readBalance(key));
     },
 
     async removeKey(id: string): Promise<KeyInfo> {
@@ -212,11 +270,25 @@ export function keyCommands(state: MockState): KeyCommands {
         key.info.verification = outcome.verification;
         key.info.verification_note = outcome.note;
         if (outcome.models) key.info.models = outcome.models;
+        // Checking again is what ends a rest; a key still out of quota keeps resting.
+        if (outcome.verification === 'verified') key.info.rest = null;
+        if (outcome.verification === 'quota_exhausted') {
+          key.info.rest = { cause: 'quota', until: nextUtcDay(), seconds_left: null, note: outcome.note };
+        }
+        if (outcome.verification !== 'quota_exhausted') {
+          // "Check again" also reads the provider's own figures, where it has the call.
+          try {
+            readBalance(key);
+          } catch {
+            // As in the core: a failed reading leaves the check's outcome as it is.
+          }
+        }
       } catch (e) {
         const err = e as ErrorPayload;
         if (err.code !== 'invalid_key') throw err;
         key.info.verification = 'invalid';
         key.info.verification_note = err.message;
+        key.info.rest = { cause: 'invalid', until: null, seconds_left: null, note: err.message };
       }
       key.info.verified_at = now();
       return copyKey(key.info);

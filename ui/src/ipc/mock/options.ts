@@ -12,7 +12,8 @@ export interface MockOptions {
   credentialStore?: string;
   credentialStoreWorking?: boolean;
   fallbackToTaskly?: boolean;
-  seed?: 'none' | 'demo';
+  /** `demo`: two keys; `backups`: keys in backup order with provider figures; `rests`: resting keys. */
+  seed?: 'none' | 'demo' | 'backups' | 'rests';
   /** Whether "Taskly" is the shell's local demo service (`app_info.demo`). */
   demo?: boolean;
   /** Start signed in to Taskly as ana@example.com (the local keys question already answered). */
@@ -36,7 +37,8 @@ export function mockOptionsFromUrl(search: string): MockOptions {
   const fast = params.get('speed') === 'fast';
   const signIn = params.get('signin');
   return {
-    seed: params.get('seed') === 'demo' ? 'demo' : 'none',
+    seed: seedOf(params.get('seed')),
+    retryAfterSecs: Number(params.get('wait')) > 0 ? Number(params.get('wait')) : undefined,
     credentialStoreWorking: params.get('store') !== 'broken',
     fallbackToTaskly: params.get('fallback') === 'on',
     demo: params.get('demo') === 'on',
@@ -49,4 +51,8 @@ export function mockOptionsFromUrl(search: string): MockOptions {
     validationMs: fast ? 250 : 700,
     chunkDelayMs: fast ? 8 : 28,
   };
+}
+
+function seedOf(value: string | null): MockOptions['seed'] {
+  return value === 'demo' || value === 'backups' || value === 'rests' ? value : 'none';
 }

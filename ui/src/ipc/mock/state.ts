@@ -3,10 +3,10 @@
  * keys, usage, settings, the credential store's health, the signed-in accounts, the call log, and
  * the helpers every command uses.
  */
-import type { AccountView, ErrorPayload, KeyInfo, UsageRow } from '../../bindings/core';
+import type { AccountView, ErrorPayload, KeyInfo, ProviderBalance, Receipt, UsageRow } from '../../bindings/core';
 import type { AppSettings } from '../commands';
 import { errorPayload } from '../errors';
-import { demoSeed } from './data';
+import { backupsSeed, demoSeed, restsSeed } from './data';
 import type { Behaviour } from './faults';
 import type { MockOptions } from './options';
 
@@ -30,6 +30,11 @@ export interface MockState {
   /** The keys of the profile in use (the active account's, else the local profile's). */
   readonly keys: StoredKey[];
   readonly usage: UsageRow[];
+  /** The receipts of the requests, newest first. */
+  readonly receipts: Receipt[];
+  /** The providers' own figures, by key id, and how many readings of each were taken. */
+  readonly balances: Map<string, ProviderBalance>;
+  readonly balanceReadings: Map<string, number>;
   /** Accounts signed in on this "machine", and the active one (`null`: the local profile). */
   readonly accounts: AccountView[];
   activeAccount: string | null;
@@ -69,6 +74,9 @@ export function createState(options: MockOptions): MockState {
     settings: { fallbackToTaskly: options.fallbackToTaskly ?? false },
     keys: [],
     usage: [],
+    receipts: [],
+    balances: new Map(),
+    balanceReadings: new Map(),
     accounts: [],
     activeAccount: null,
     localKeysAsked: false,
@@ -99,8 +107,9 @@ export function createState(options: MockOptions): MockState {
       if (!state.storeWorking) throw state.storeError();
     },
   };
-  if (options.seed === 'demo') {
-    const seed = demoSeed();
+  const seeded = { demo: demoSeed, backups: backupsSeed, rests: () => restsSeed(options.retryAfterSecs ?? 18) };
+  if (options.seed && options.seed !== 'none') {
+    const seed = seeded[options.seed]();
     state.keys.push(...seed.keys);
     state.usage.push(...seed.usage);
   }
