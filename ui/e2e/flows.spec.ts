@@ -193,7 +193,8 @@ test('one key per provider, and the privacy panel', async ({ page }, info) => {
   await shot('one-per-provider');
 
   // Privacy tab, by keyboard.
-  await tabTo(page, settings.getByRole('tab', { name: /AI keys/ }), { back: true });
+  // Back past every card's actions (edit, replace, check, order, delete) to the tabs.
+  await tabTo(page, settings.getByRole('tab', { name: /AI keys/ }), { back: true, max: 100 });
   await page.keyboard.press('ArrowRight');
   const privacy = settings.getByRole('tabpanel', { name: /Privacy/ });
   await expect(privacy).toContainText('It is never sent to Taskly');

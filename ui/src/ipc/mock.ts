@@ -18,7 +18,8 @@
  *   a retry before answering; `#slow` streams slowly; `#markdown` answers with rich Markdown.
  * - Backups (`?seed=backups`: Main in use, Work and Spare its backups): a `#ratelimit`, `#quota`
  *   or `#invalid` question rests the key in use as the core does and the next free backup answers
- *   (a `failing_over` event, then `started`); `?seed=rests` starts with Main rate-limited for
+ *   (a `failing_over` event, then `started`; a key without backups is not rested, so the
+ *   single-key flows show each failure as before); `?seed=rests` starts with Main rate-limited for
  *   `?wait=` s (18), Work out of quota, Old refused as invalid, Spare free. OpenRouter and
  *   DeepSeek keys have their provider's figures (`provider_balance`); every request leaves a
  *   receipt (`finished.receipt`, `recent_requests`).

@@ -131,7 +131,23 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
     if (focus) cardRef.current?.scrollIntoView?.({ block: 'nearest' });
   }, [focus]);
 
+  const switchRef = useRef<HTMLButtonElement>(null);
+  /**
+   * A change of order may move the card in the list (and swap its buttons), which drops the focus:
+   * put it back on the control that had it, or on the switch if that control is gone.
+   */
+  const keepFocus = () => {
+    const had = document.activeElement instanceof HTMLElement && cardRef.current?.contains(document.activeElement) ? document.activeElement : null;
+    return () =>
+      window.setTimeout(() => {
+        if (!had || cardRef.current?.contains(document.activeElement)) return;
+        (had.isConnected ? had : switchRef.current)?.focus();
+      }, 0);
+  };
+
   const toggle = async (on: boolean) => {
+    if (switching) return;
+    const restoreFocus = keepFocus();
     setSwitching(true);
     setNotice(null);
     try {
@@ -149,6 +165,7 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
       setNotice({ tone: 'bad', text: toErrorPayload(e).message });
     } finally {
       setSwitching(false);
+      restoreFocus();
     }
   };
 
@@ -179,6 +196,7 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
   /** Changes the key's place: a backup, the key in use, or off. */
   const reorder = async (to: 'backup' | 'primary' | 'off') => {
     if (ordering) return;
+    const restoreFocus = keepFocus();
     setOrdering(true);
     setNotice(null);
     try {
@@ -197,6 +215,7 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
       setNotice({ tone: 'bad', text: toErrorPayload(e).message });
     } finally {
       setOrdering(false);
+      restoreFocus();
     }
   };
 
@@ -260,10 +279,12 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
               Use for {k.provider_name}
             </label>
             <Switch.Root
+              ref={switchRef}
               id={switchId}
               className="switch"
               checked={k.enabled}
-              disabled={switching}
+              // Not `disabled`: a disabled control drops the keyboard focus while it switches.
+              aria-disabled={switching}
               onCheckedChange={(on) => void toggle(on)}
               aria-label={`Use for ${k.provider_name}: “${k.label}” (${k.masked})`}
               aria-describedby={`${switchId}-hint`}
@@ -338,7 +359,7 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
             className="button button-small button-quiet"
             onClick={() => void reorder('backup')}
             aria-disabled={ordering || switching}
-            aria-label={`Use “${k.label}” as backup`}
+            aria-label={`Use as backup: “${k.label}”`}
           >
             Use as backup
           </button>
@@ -358,7 +379,7 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
               className="button button-small button-quiet"
               onClick={() => void reorder('off')}
               aria-disabled={ordering || switching}
-              aria-label={`Switch off “${k.label}”`}
+              aria-label={`Switch off: “${k.label}”`}
             >
               Switch off
             </button>

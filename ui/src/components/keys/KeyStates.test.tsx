@@ -21,19 +21,19 @@ describe('Backup keys on the key cards', () => {
     expect(order('Work')).toHaveTextContent('Backup 1');
     expect(order('Spare')).toHaveTextContent('Backup 2');
     expect(card('Work')).toHaveTextContent('Backup 1: answers when “Main” fails.');
-    expect(within(card('Main')).getByRole('button', { name: 'Use “Main” as backup' })).toBeInTheDocument();
+    expect(within(card('Main')).getByRole('button', { name: 'Use as backup: “Main”' })).toBeInTheDocument();
     expect(within(card('Work')).getByRole('button', { name: 'Use this key: “Work” for OpenAI' })).toBeInTheDocument();
-    expect(within(card('Work')).getByRole('button', { name: 'Switch off “Work”' })).toBeInTheDocument();
+    expect(within(card('Work')).getByRole('button', { name: 'Switch off: “Work”' })).toBeInTheDocument();
     await expectNoAxeViolations();
   });
 
   it('makes a key a backup, the key in use, or switches it off', async () => {
     const r = await settingsWith({ seed: 'backups' });
-    await r.user.click(within(card('Work')).getByRole('button', { name: 'Switch off “Work”' }));
+    await r.user.click(within(card('Work')).getByRole('button', { name: 'Switch off: “Work”' }));
     await waitFor(() => expect(order('Work')).toHaveTextContent('Off'));
     expect(order('Spare')).toHaveTextContent('Backup 1');
 
-    await r.user.click(within(card('Work')).getByRole('button', { name: 'Use “Work” as backup' }));
+    await r.user.click(within(card('Work')).getByRole('button', { name: 'Use as backup: “Work”' }));
     expect(await screen.findByTestId('switch-notice')).toHaveTextContent('“Work” is now a backup for OpenAI');
     await waitFor(() => expect(order('Work')).toHaveTextContent('Backup 2'));
     expect(r.api.calls.some((c) => c.command === 'set_backup' && (c.args as { id: string }).id === 'k_work00openai')).toBe(true);
@@ -47,7 +47,7 @@ describe('Backup keys on the key cards', () => {
 
   it('can be reordered with the keyboard alone', async () => {
     const r = await settingsWith({ seed: 'backups' });
-    const button = within(card('Main')).getByRole('button', { name: 'Use “Main” as backup' });
+    const button = within(card('Main')).getByRole('button', { name: 'Use as backup: “Main”' });
     button.focus();
     await r.user.keyboard('{Enter}');
     await waitFor(() => expect(order('Main')).toHaveTextContent('Backup 3'));

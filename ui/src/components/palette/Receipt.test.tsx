@@ -66,12 +66,15 @@ describe('The receipt under an answer', () => {
     expect(receipts.map((x) => x.route.label)).toEqual(['Work', 'Work']);
   });
 
-  it('an out-of-quota key rests, and Taskly answers only as the last step with fallback on', async () => {
-    const r = await openPalette({ seed: 'demo', fallbackToTaskly: true });
+  it('Taskly answers only as the last step, with fallback on, and the receipt names every key it passed', async () => {
+    const r = await openPalette({ seed: 'rests', retryAfterSecs: 60, fallbackToTaskly: true });
     const turn = await askAndFinish(r, 'Long one #quota');
+    expect(within(turn).getByTestId('answer-route')).toHaveTextContent('Taskly');
     await r.user.click(within(turn).getByRole('button', { name: /^Receipt:/ }));
-    expect(within(turn).getByTestId('receipt-details')).toHaveTextContent('Taskly: fallback is on and `Work` is out of quota');
-    expect(r.api.snapshot().find((k) => k.label === 'Work')?.rest?.cause).toBe('quota');
+    expect(within(turn).getByTestId('receipt-details')).toHaveTextContent(
+      /Taskly: fallback is on and `Main` was rate-limited, free again in (60|59) s; `Work` is out of quota; `Old` was refused as invalid; `Spare` is out of quota/,
+    );
+    expect(r.api.snapshot().find((k) => k.label === 'Spare')?.rest?.cause).toBe('quota');
   });
 
   it('a failing_over event is kept on the turn, and the next started names the backup', () => {

@@ -190,7 +190,9 @@ export function chatCommands(state: MockState): ChatCommands {
         const failed: StoredKey = key;
         failedOnce.add(question);
         countUsage(route, model, inputTokens, 0, true);
-        const rest = restFor(failure);
+        // The mock rests a key only in a failover order (a key with backups, or a backup), so
+        // the single-key flows keep showing each failure as before; the core rests every key.
+        const rest = candidates.length > 1 ? restFor(failure) : null;
         if (rest) failed.info.rest = rest;
         if (failure.code === 'invalid_key') {
           failed.info.verification = 'invalid';
