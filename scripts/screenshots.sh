@@ -79,6 +79,15 @@ playwright_set=(
   desktop-light-store-01-banner.png:store-broken.png
   desktop-dark-main-07-palette-personal.png:dark-chat-personal.png
   phone-light-main-05-saved-masked.png:phone-add-saved.png
+  desktop-light-account-03-adopt-local-keys.png:sign-in-adopt-keys.png
+  desktop-light-account-05-account-menu.png:account-menu.png
+  desktop-light-spend-keys-01-backup-order.png:keys-backup-order.png
+  desktop-light-spend-keys-02-balance.png:keys-balance.png
+  desktop-light-spend-keys-03-rate-limited.png:keys-rate-limited.png
+  desktop-light-spend-keys-04-quota.png:keys-quota.png
+  desktop-light-spend-keys-05-invalid.png:keys-invalid.png
+  desktop-light-spend-receipt-01-collapsed.png:receipt-collapsed.png
+  desktop-light-spend-receipt-02-expanded.png:receipt-expanded.png
 )
 real_set=(
   light/01-home.png:real-home.png
@@ -88,6 +97,12 @@ real_set=(
   light/06-key-off.png:real-key-off.png
   light/07-chat-taskly.png:real-chat-taskly.png
   dark/05-chat-personal.png:real-dark-chat-personal.png
+  signin/01-signed-out.png:real-signed-out.png
+  signin/02-sign-in-required.png:real-sign-in-required.png
+  signin/03-waiting-for-the-browser.png:real-sign-in-waiting.png
+  signin/04-signed-in.png:real-signed-in.png
+  signin/05-route-label.png:real-route-account.png
+  signin/06-settings-account.png:real-settings-account.png
 )
 
 mkdir -p "$out"
