@@ -243,33 +243,47 @@ fn a_refused_primary_is_marked_invalid_and_not_tried_again() {
 }
 
 #[test]
-fn with_no_key_free_the_resting_error_comes_without_sending() {
+fn a_lone_key_behaves_as_before_and_a_resting_primary_with_no_free_backup_is_not_sent() {
     private_keyring::run(
-        "with_no_key_free_the_resting_error_comes_without_sending",
+        "a_lone_key_behaves_as_before_and_a_resting_primary_with_no_free_backup_is_not_sent",
         async {
             let s = Setup::new().await;
             let vault = s.vault().await;
             let primary = add(&vault, PRIMARY, "Main", Enable::Yes).await;
-            s.fake.push_fault(
+            let refused = || {
                 ScriptedFault::new(Fault::Unauthorized)
                     .for_flavor(Flavor::OpenAi)
-                    .on_path("/chat/completions"),
-            );
+                    .on_path("/chat/completions")
+            };
+            // Without backups there is no failover order: no rest, the next question is sent.
+            s.fake.push_fault(refused());
             let first = ask(&vault).await;
             assert_eq!(
                 first.error.as_ref().map(Error::code),
                 Some(ErrorCode::InvalidKey)
             );
-            let second = ask(&vault).await;
-            let err = second.error.as_ref().expect("refused");
+            assert!(vault.get(&primary).await.expect("key").rest.is_none());
+            receipt(&ask(&vault).await);
+            assert_eq!(s.chat_keys().len(), 2);
+            // With a backup that is refused too, both rest and the next question sends nothing.
+            let backup = add(&vault, BACKUP, "Work", Enable::No).await;
+            vault.set_backup(&backup).await.expect("backup");
+            s.fake.push_fault(refused().times(2));
+            let both = ask(&vault).await;
+            assert_eq!(
+                both.error.as_ref().map(Error::code),
+                Some(ErrorCode::InvalidKey)
+            );
+            assert_eq!(s.chat_keys().len(), 4);
+            let again = ask(&vault).await;
+            let err = again.error.as_ref().expect("refused");
             assert_eq!(err.code(), ErrorCode::InvalidKey);
             assert!(err.to_string().contains("check it again"), "{err}");
-            assert_eq!(s.chat_keys().len(), 1, "the invalid key was not sent again");
+            assert_eq!(s.chat_keys().len(), 4, "no resting key was sent again");
             // Failed requests have receipts too.
             let kept = vault.usage().requests(10).await.expect("receipts");
-            assert_eq!(kept.len(), 2);
+            assert_eq!(kept.len(), 4);
             assert_eq!(kept[0].error, Some(ErrorCode::InvalidKey));
-            let _ = primary;
         },
     );
 }

@@ -376,7 +376,9 @@ impl ChatService {
                     }
                     tracing::info!(code = ?err.code(), route = ?decision.info.kind, "chat failed");
                     let personal = decision.info.kind == RouteKind::Personal;
-                    if personal && !streamed {
+                    // Failover (and resting a key) is for a provider with backups; a lone key
+                    // behaves as before: retried, then its typed error, tried again next time.
+                    if personal && !streamed && self.has_backups(request.provider).await {
                         let now = now_unix();
                         match failover::verdict(&err, now) {
                             failover::Verdict::Rest(cause, until) => {
@@ -464,6 +466,9 @@ impl ChatService {
         let Some(key_id) = route.decision.info.key_id.clone() else {
             return Ok(None);
         };
+        if !self.has_backups(request.provider).await {
+            return Ok(None);
+        }
         let rests = self.rests().await?;
         let Some(rest) = rests.iter().find(|r| r.key_id == key_id).cloned() else {
             return Ok(None);
@@ -546,6 +551,14 @@ impl ChatService {
         // The key is asked again once its wait is over, so its rest is over too.
         self.end_rest(&key_id).await;
         Ok(Some((wait, decision)))
+    }
+
+    /// Whether the provider has backup keys (a failover order).
+    async fn has_backups(&self, provider: crate::ProviderId) -> bool {
+        self.router
+            .backups(provider)
+            .await
+            .is_ok_and(|b| !b.is_empty())
     }
 
     /// The account's current rests.
