@@ -98,7 +98,8 @@ pub enum KeysCommand {
     /// Change a key's label or base URL, or replace its secret.
     Update(UpdateArgs),
     /// Use this key for its provider (switches off the provider's other key).
-    Enable(IdArg),
+    /// With --backup: keep it as a backup, tried in order when the key in use fails.
+    Enable(EnableArgs),
     /// Stop using this key; requests go through Taskly again.
     Disable(IdArg),
     /// Delete a key from the credential store and the list.
@@ -107,6 +108,9 @@ pub enum KeysCommand {
     Validate(IdArg),
     /// Set or clear a key's spending limits (estimated, in US dollars; counted on this machine).
     Budget(BudgetArgs),
+    /// What the key's provider itself says about its spend (OpenRouter, DeepSeek), with its
+    /// time, next to Taskly's local estimate. Read at most hourly, or now with --refresh.
+    Balance(BalanceArgs),
 }
 
 /// `keys add`
@@ -159,6 +163,17 @@ pub struct IdArg {
     pub id: String,
 }
 
+/// `keys enable`
+#[derive(Debug, Args)]
+pub struct EnableArgs {
+    /// The key's id (see `taskly keys list`).
+    pub id: String,
+    /// Make it a backup: used, in order, when the provider's key in use is rate-limited, out of
+    /// quota, refused or down.
+    #[arg(long)]
+    pub backup: bool,
+}
+
 /// `keys remove`
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
@@ -197,6 +212,10 @@ pub struct UsageArgs {
     /// How many days back, today included.
     #[arg(long, default_value_t = 30)]
     pub days: u32,
+    /// Instead of the daily totals, the receipts of the last N requests (route, key, model,
+    /// tokens, cost, timings, and why that route).
+    #[arg(long, value_name = "N")]
+    pub requests: Option<u32>,
 }
 
 /// `settings`
@@ -236,4 +255,14 @@ pub struct BudgetArgs {
     /// Remove every limit of this key.
     #[arg(long)]
     pub clear: bool,
+}
+
+/// `keys balance`
+#[derive(Debug, Args)]
+pub struct BalanceArgs {
+    /// The key's id (see `taskly keys list`).
+    pub id: String,
+    /// Ask the provider now, even if its figures are less than an hour old.
+    #[arg(long)]
+    pub refresh: bool,
 }

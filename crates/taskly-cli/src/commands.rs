@@ -1,6 +1,7 @@
 //! Runs a parsed command against the core.
 
 mod auth;
+mod balance;
 mod chat;
 mod doctor;
 mod keys;
@@ -31,7 +32,10 @@ pub async fn run(args: Cli) -> Result<ExitCode, Error> {
         }
         Command::Usage(usage_args) => {
             let vault = open_vault(args.account.as_deref()).await?;
-            usage::run(&vault, usage_args.days, args.json).await
+            match usage_args.requests {
+                Some(count) => usage::requests(&vault, count, args.json).await,
+                None => usage::run(&vault, usage_args.days, args.json).await,
+            }
         }
         Command::Settings(settings_args) => {
             let vault = open_vault(args.account.as_deref()).await?;

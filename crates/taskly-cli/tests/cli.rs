@@ -7,6 +7,8 @@ mod support;
 
 #[path = "cli/accounts.rs"]
 mod accounts;
+#[path = "cli/balance.rs"]
+mod balance;
 #[path = "cli/canary.rs"]
 mod canary;
 #[path = "cli/chat.rs"]
@@ -21,6 +23,8 @@ mod credential_store;
 mod doctor;
 #[path = "cli/enabling.rs"]
 mod enabling;
+#[path = "cli/failover.rs"]
+mod failover;
 #[path = "cli/gateways.rs"]
 mod gateways;
 #[path = "cli/input_hygiene.rs"]

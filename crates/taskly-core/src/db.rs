@@ -16,6 +16,7 @@
 //! transaction, so the callers keep deciding where a `BEGIN IMMEDIATE` starts and ends.
 
 pub mod accounts;
+pub mod balances;
 pub mod budgets;
 pub mod journal;
 pub mod keys;

@@ -5,6 +5,7 @@
 //! routing) reads from here; adding a provider is adding an entry.
 
 pub mod auth;
+pub mod balance;
 pub mod base_url;
 pub mod classify;
 pub mod error_body;
@@ -104,6 +105,9 @@ pub struct ProviderSpec {
     pub key_page: Option<&'static str>,
     /// Where a user checks billing and quota.
     pub billing_page: Option<&'static str>,
+    /// The call a normal key may use to read the provider's own figures for its spend, if the
+    /// provider has one (`providers::balance`).
+    pub balance_call: Option<balance::BalanceCall>,
     /// The suffix of `TASKLY_<SUFFIX>_BASE_URL`.
     pub env_name: &'static str,
     /// The model a chat uses when the user names none.
@@ -129,6 +133,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &["sk-svcacct-", "sk-admin-", "sk-proj-", "sk-"],
         key_page: Some("https://platform.openai.com/api-keys"),
         billing_page: Some("https://platform.openai.com/settings/organization/billing/overview"),
+        balance_call: None,
         env_name: "OPENAI",
         default_model: "gpt-4o-mini",
         max_completion_tokens: true,
@@ -148,6 +153,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &["sk-ant-api03-", "sk-ant-"],
         key_page: Some("https://console.anthropic.com/settings/keys"),
         billing_page: Some("https://console.anthropic.com/settings/billing"),
+        balance_call: None,
         env_name: "ANTHROPIC",
         default_model: "claude-sonnet-4-5",
         max_completion_tokens: false,
@@ -167,6 +173,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &["AIza"],
         key_page: Some("https://aistudio.google.com/app/apikey"),
         billing_page: Some("https://aistudio.google.com/usage"),
+        balance_call: None,
         env_name: "GEMINI",
         default_model: "gemini-2.5-flash",
         max_completion_tokens: false,
@@ -183,6 +190,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &[],
         key_page: Some("https://console.mistral.ai/api-keys"),
         billing_page: Some("https://console.mistral.ai/billing"),
+        balance_call: None,
         env_name: "MISTRAL",
         default_model: "mistral-small-latest",
         max_completion_tokens: false,
@@ -199,6 +207,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &["gsk_"],
         key_page: Some("https://console.groq.com/keys"),
         billing_page: Some("https://console.groq.com/settings/billing"),
+        balance_call: None,
         env_name: "GROQ",
         default_model: "llama-3.3-70b-versatile",
         max_completion_tokens: false,
@@ -216,6 +225,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &["sk-or-v1-", "sk-or-"],
         key_page: Some("https://openrouter.ai/settings/keys"),
         billing_page: Some("https://openrouter.ai/settings/credits"),
+        balance_call: Some(balance::BalanceCall::OpenrouterKey),
         env_name: "OPENROUTER",
         default_model: "openai/gpt-4o-mini",
         max_completion_tokens: false,
@@ -232,6 +242,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &["sk-"],
         key_page: Some("https://platform.deepseek.com/api_keys"),
         billing_page: Some("https://platform.deepseek.com/top_up"),
+        balance_call: Some(balance::BalanceCall::DeepseekBalance),
         env_name: "DEEPSEEK",
         default_model: "deepseek-chat",
         max_completion_tokens: false,
@@ -248,6 +259,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &["xai-"],
         key_page: Some("https://console.x.ai/team/default/api-keys"),
         billing_page: Some("https://console.x.ai/team/default/billing"),
+        balance_call: None,
         env_name: "XAI",
         default_model: "grok-3-mini",
         max_completion_tokens: false,
@@ -271,6 +283,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         billing_page: Some(
             "https://portal.azure.com/#view/Microsoft_Azure_CostManagement/Menu/~/overview",
         ),
+        balance_call: None,
         env_name: "AZURE_OPENAI",
         default_model: "gpt-4o-mini",
         max_completion_tokens: true,
@@ -287,6 +300,7 @@ static REGISTRY: [ProviderSpec; 10] = [
         key_prefixes: &[],
         key_page: None,
         billing_page: None,
+        balance_call: None,
         env_name: "CUSTOM",
         default_model: "gpt-4o-mini",
         max_completion_tokens: false,

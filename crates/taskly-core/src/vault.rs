@@ -8,6 +8,7 @@
 //!
 //! `recovery` finishes or rolls back whatever a dead process left (see there).
 
+mod balance;
 pub mod credentials;
 pub mod faults;
 pub mod recovery;
@@ -510,7 +511,12 @@ impl Vault {
             .await?;
         match failure {
             Some(err) => Err(err),
-            None => self.get(&current.id).await,
+            None => {
+                // "Check again" also reads the provider's own figures, where it has the call.
+                self.refresh_balance_after_check(&current, &cleared, &secret)
+                    .await;
+                self.get(&current.id).await
+            }
         }
     }
 

@@ -80,6 +80,17 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
             let saved = vault.update(&args.id, update).await?;
             report_saved(&saved, json, "Updated");
         }
+        KeysCommand::Enable(args) if args.backup => {
+            let saved = vault.set_backup(&args.id).await?;
+            report_switch(&saved, json, "Kept as a backup");
+            if !json {
+                output::line(format!(
+                    "When the {} key in use is rate-limited, out of quota, refused or down, this key (backup {}) answers.",
+                    saved.key.provider_name,
+                    saved.key.backup_rank.unwrap_or(1)
+                ));
+            }
+        }
         KeysCommand::Enable(args) => {
             let saved = vault.set_enabled(&args.id, true).await?;
             report_switch(&saved, json, "Switched on");
@@ -158,6 +169,9 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
                 ));
             }
         }
+        KeysCommand::Balance(args) => {
+            return super::balance::run(vault, &args.id, args.refresh, json).await;
+        }
         KeysCommand::Validate(args) => {
             let key = vault.validate(&args.id).await?;
             if json {
@@ -172,6 +186,7 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
                 if let Some(note) = &key.verification_note {
                     output::line(note);
                 }
+                super::balance::after_check(vault, &key).await;
             }
         }
     }
