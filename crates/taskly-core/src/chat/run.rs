@@ -302,17 +302,9 @@ impl ChatService {
             Ok(Some(next)) => route.decision = next,
             Ok(None) => {}
             Err(err) => {
-                let receipt = self.receipt(
-                    &route.decision,
-                    &request,
-                    &model,
-                    &Attempt::default(),
-                    &route,
-                    began,
-                    &at,
-                    Some(err.code()),
-                );
-                self.keep_receipt(&receipt).await;
+                let decision = route.decision.clone();
+                self.keep_failure(&decision, &request, &model, &route, (began, &at), &err)
+                    .await;
                 return Err(err);
             }
         }
@@ -428,17 +420,15 @@ impl ChatService {
                         && self.fallback_allowed().await;
                     if !may_fall_back {
                         if !matches!(err, Error::Cancelled) {
-                            let receipt = self.receipt(
+                            self.keep_failure(
                                 &decision,
                                 &request,
                                 &model,
-                                &Attempt::default(),
                                 &route,
-                                began,
-                                &at,
-                                Some(err.code()),
-                            );
-                            self.keep_receipt(&receipt).await;
+                                (began, &at),
+                                &err,
+                            )
+                            .await;
                         }
                         return Err(err);
                     }
@@ -655,6 +645,29 @@ impl ChatService {
             why: route.why(&decision.info),
             error,
         }
+    }
+
+    /// Keeps the receipt of a request that failed with `err`.
+    async fn keep_failure(
+        &self,
+        decision: &Decision,
+        request: &ChatRequest,
+        model: &str,
+        route: &Failover,
+        (began, at): (tokio::time::Instant, &str),
+        err: &Error,
+    ) {
+        let receipt = self.receipt(
+            decision,
+            request,
+            model,
+            &Attempt::default(),
+            route,
+            began,
+            at,
+            Some(err.code()),
+        );
+        self.keep_receipt(&receipt).await;
     }
 
     /// Keeps a receipt locally (failing to is logged, never a reason to fail the answer).

@@ -248,16 +248,7 @@ pub(crate) fn backups(conn: &Connection, account: &str, provider: &str) -> Resul
          FROM keys WHERE account = ?1 AND provider = ?2 AND backup_rank IS NOT NULL \
            AND state = 'active' ORDER BY backup_rank",
     )?;
-    let rows = stmt.query_map(params![account, provider], |r| {
-        Ok(EnabledKey {
-            provider: r.get(0)?,
-            id: r.get(1)?,
-            label: r.get(2)?,
-            masked: r.get(3)?,
-            base_url: r.get(4)?,
-            generation: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![account, provider], enabled_key)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -352,17 +343,20 @@ pub(crate) fn enabled(conn: &Connection, account: &str) -> Result<Vec<EnabledKey
         "SELECT provider, id, label, masked_hint, base_url, secret_generation \
          FROM keys WHERE account = ?1 AND enabled = 1 AND state = 'active'",
     )?;
-    let rows = stmt.query_map(params![account], |r| {
-        Ok(EnabledKey {
-            provider: r.get(0)?,
-            id: r.get(1)?,
-            label: r.get(2)?,
-            masked: r.get(3)?,
-            base_url: r.get(4)?,
-            generation: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![account], enabled_key)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Reads `provider, id, label, masked_hint, base_url, secret_generation`.
+fn enabled_key(r: &Row<'_>) -> rusqlite::Result<EnabledKey> {
+    Ok(EnabledKey {
+        provider: r.get(0)?,
+        id: r.get(1)?,
+        label: r.get(2)?,
+        masked: r.get(3)?,
+        base_url: r.get(4)?,
+        generation: r.get(5)?,
+    })
 }
 
 /// Marks the account's key `id` as used at `now`. max(): two processes finishing out of order
