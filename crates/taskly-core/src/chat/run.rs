@@ -150,6 +150,8 @@ struct Failover {
     fell_back: bool,
     /// Whether a rate-limit wait was sat through already (once per request).
     waited: bool,
+    /// Whether the provider has backup keys (a failover order), read once per request.
+    backups: bool,
     /// Whether the first route was the primary key (false: no personal key, Taskly).
     began_personal: bool,
     /// The primary key's id, if there is one.
@@ -166,6 +168,7 @@ impl Failover {
             skipped: Vec::new(),
             fell_back: false,
             waited: false,
+            backups: false,
         }
     }
 
@@ -209,7 +212,7 @@ impl Failover {
 
     /// Whether a backup is free to take over now (so a rate limit need not be waited out).
     async fn has_free_next(&self, service: &ChatService, request: &ChatRequest) -> Result<bool> {
-        if self.decision.info.kind != RouteKind::Personal {
+        if !self.backups || self.decision.info.kind != RouteKind::Personal {
             return Ok(false);
         }
         let rests = service.rests().await?;
@@ -296,6 +299,10 @@ impl ChatService {
         let began = tokio::time::Instant::now();
         let at = crate::time_fmt::rfc3339(now_unix());
         let mut route = Failover::new(self.router.decide(request.provider).await?);
+        // Whether the provider has a failover order, read once per request and only for a
+        // personal route: a lone key (the common case) costs one small query, nothing more.
+        route.backups = route.decision.info.kind == RouteKind::Personal
+            && self.has_backups(request.provider).await;
         // A primary that is resting (rate limited, out of quota, invalid) is passed over
         // before anything is sent.
         match self.pass_over_resting(&request, &mut route).await {
@@ -370,7 +377,7 @@ impl ChatService {
                     let personal = decision.info.kind == RouteKind::Personal;
                     // Failover (and resting a key) is for a provider with backups; a lone key
                     // behaves as before: retried, then its typed error, tried again next time.
-                    if personal && !streamed && self.has_backups(request.provider).await {
+                    if personal && !streamed && route.backups {
                         let now = now_unix();
                         match failover::verdict(&err, now) {
                             failover::Verdict::Rest(cause, until) => {
@@ -456,7 +463,7 @@ impl ChatService {
         let Some(key_id) = route.decision.info.key_id.clone() else {
             return Ok(None);
         };
-        if !self.has_backups(request.provider).await {
+        if !route.backups {
             return Ok(None);
         }
         let rests = self.rests().await?;
