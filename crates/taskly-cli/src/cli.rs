@@ -202,6 +202,10 @@ pub struct ChatArgs {
     /// Upper bound on the answer's length, in tokens.
     #[arg(long)]
     pub max_tokens: Option<u32>,
+    /// Send the question even if it looks like it holds an API key (the prompt guard stops
+    /// it otherwise, before anything is sent).
+    #[arg(long)]
+    pub allow_secrets: bool,
     /// The question (read from standard input when absent).
     pub prompt: Vec<String>,
 }

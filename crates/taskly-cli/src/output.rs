@@ -69,6 +69,10 @@ pub fn hint(err: &Error) -> Option<String> {
             format!("taskly keys update {id} --base-url URL")
         }
         (Error::BudgetExceeded { key_id, .. }, _) => format!("taskly keys budget {key_id}"),
+        (Error::PromptHasSecret { .. }, _) => {
+            "taskly chat --allow-secrets … (only if you mean to send it)".into()
+        }
+        (Error::ImportNotFound { .. }, _) => "taskly keys import --scan (the ids)".into(),
         (Error::AccountNotFound { .. }, _) => "taskly auth status (the signed-in accounts)".into(),
         (Error::AuthUnreachable { .. }, _) => "taskly auth login, once the service answers".into(),
         (_, A::SignIn) => "taskly auth login".into(),
@@ -96,7 +100,8 @@ pub fn exit_code(err: &Error) -> ExitCode {
         | C::InvalidLabel
         | C::InvalidAccount
         | C::InvalidConfig
-        | C::ConfirmationRequired => 2,
+        | C::ConfirmationRequired
+        | C::PromptHasSecret => 2,
         C::CredentialStoreUnavailable
         | C::CredentialStoreLocked
         | C::CredentialStoreTimeout
@@ -127,7 +132,7 @@ pub fn exit_code(err: &Error) -> ExitCode {
         | C::SignInTimedOut
         | C::AuthUnreachable => 4,
         C::Cancelled => 130,
-        C::KeyNotFound | C::AccountNotFound => 5,
+        C::KeyNotFound | C::AccountNotFound | C::ImportNotFound => 5,
         _ => 1,
     };
     ExitCode::from(code)

@@ -82,6 +82,7 @@ async fn run(fakes: &Fakes) -> BenchResult<()> {
             content: PROMPT.into(),
         }],
         max_tokens: None,
+        allow_secrets: false,
     };
     let messages = json!([{"role": "user", "content": PROMPT}]);
     let plain_body = serde_json::to_vec(&json!({"model": MODEL, "messages": messages}))?;

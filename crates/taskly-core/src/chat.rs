@@ -58,6 +58,10 @@ pub struct ChatRequest {
     pub messages: Vec<Message>,
     /// An upper bound on the answer's length in tokens.
     pub max_tokens: Option<u32>,
+    /// Send even if the question looks like it holds an API key (the prompt guard's "send
+    /// anyway", the CLI's `--allow-secrets`).
+    #[serde(default)]
+    pub allow_secrets: bool,
 }
 
 /// The most messages one request may carry.
@@ -78,6 +82,7 @@ impl ChatRequest {
                 content: question.into(),
             }],
             max_tokens: None,
+            allow_secrets: false,
         }
     }
 
@@ -191,6 +196,7 @@ mod check_tests {
             model: model.map(str::to_owned),
             messages,
             max_tokens: None,
+            allow_secrets: false,
         }
     }
 

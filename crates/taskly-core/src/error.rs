@@ -343,6 +343,23 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The question holds what looks like an API key (key-shaped, or one the vault holds);
+    /// nothing was sent.
+    #[error(
+        "This question holds what looks like an API key ({what}): remove it before sending. Nothing was sent. If you mean to send it, send anyway."
+    )]
+    PromptHasSecret {
+        /// What was found, masked ("OpenAI key sk-proj-…a1b2").
+        what: String,
+    },
+    /// `keys import` named a find the scan does not have.
+    #[error(
+        "No key with id {id} was found by this scan. Scan again to see the ids (they name the file and setting a key was found in)."
+    )]
+    ImportNotFound {
+        /// The id asked for.
+        id: String,
+    },
     /// A hard budget for this key is used up, or the request about to be sent would pass it.
     #[error("{}", budget_exceeded_text(.key_id, .period, *.spent_usd, *.limit_usd, .estimate.as_deref()))]
     BudgetExceeded {
@@ -479,6 +496,8 @@ pub enum ErrorCode {
     Internal,
     KeyOriginChanged,
     InvalidChatRequest,
+    PromptHasSecret,
+    ImportNotFound,
     SignInRequired,
     SignInFailed,
     SignInRejected,
@@ -583,6 +602,8 @@ impl Error {
             Error::UnsafeRoute { .. } => C::UnsafeRoute,
             Error::KeyOriginChanged { .. } => C::KeyOriginChanged,
             Error::InvalidChatRequest { .. } => C::InvalidChatRequest,
+            Error::PromptHasSecret { .. } => C::PromptHasSecret,
+            Error::ImportNotFound { .. } => C::ImportNotFound,
             Error::BudgetExceeded { .. } => C::BudgetExceeded,
             Error::Cancelled => C::Cancelled,
             Error::SignInRequired { .. } => C::SignInRequired,
@@ -601,6 +622,8 @@ impl Error {
         match self {
             Error::KeyInput(_)
             | Error::InvalidChatRequest { .. }
+            | Error::PromptHasSecret { .. }
+            | Error::ImportNotFound { .. }
             | Error::UnknownProvider { .. }
             | Error::InvalidLabel { .. }
             | Error::InvalidAccount { .. }

@@ -14,9 +14,11 @@ pub mod db;
 pub mod doctor;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod logging;
 pub mod mask;
 mod private_files;
+pub mod prompt_guard;
 mod provider_id;
 pub mod providers;
 pub mod routing;
@@ -79,6 +81,17 @@ mod bindings {
             crate::signin::AuthStatus::decl(&cfg),
             crate::signin::SignedIn::decl(&cfg),
             crate::signin::SignedOut::decl(&cfg),
+            crate::import::Tool::decl(&cfg),
+            crate::import::Place::decl(&cfg),
+            crate::import::Find::decl(&cfg),
+            crate::import::Skipped::decl(&cfg),
+            crate::import::ScanReport::decl(&cfg),
+            crate::import::ImportResult::decl(&cfg),
+            crate::import::ImportOutcome::decl(&cfg),
+            crate::import::ScrubMode::decl(&cfg),
+            crate::import::LineChange::decl(&cfg),
+            crate::import::FilePlan::decl(&cfg),
+            crate::import::ScrubOutcome::decl(&cfg),
         ];
         let mut text = String::from(
             "// Generated from taskly-core's Rust types by `cargo test -p taskly-core bindings`.\n\

@@ -119,6 +119,16 @@ impl ApiKey {
         self.0.len()
     }
 
+    /// A second copy, zeroized on its own drop (the import hands the vault its own).
+    pub(crate) fn duplicate(&self) -> ApiKey {
+        ApiKey(Zeroizing::new(self.0.as_str().to_owned()))
+    }
+
+    /// Whether `text` holds this whole key (the prompt guard, the import scan's lines).
+    pub(crate) fn found_in(&self, text: &str) -> bool {
+        text.contains(self.0.as_str())
+    }
+
     /// Whether two keys are the same secret, compared without early exit.
     pub(crate) fn same_as(&self, other: &ApiKey) -> bool {
         let (a, b) = (self.0.as_bytes(), other.0.as_bytes());

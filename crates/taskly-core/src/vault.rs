@@ -520,6 +520,27 @@ impl Vault {
         }
     }
 
+    /// Every key of the account with its secret, for comparisons in memory (the import scan's
+    /// "already held", the prompt guard); never through a stored hash. A key whose secret
+    /// cannot be read is left out (and logged, without the secret).
+    pub async fn held_keys(&self) -> Result<Vec<(KeyInfo, Arc<ApiKey>)>> {
+        let keys = self.list().await?;
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let creds = self.credentials().await?;
+        let mut held = Vec::with_capacity(keys.len());
+        for key in keys {
+            match self.read_secret_with(creds, &key).await {
+                Ok((secret, _, _)) => held.push((key, secret)),
+                Err(err) => {
+                    tracing::warn!(key = %key.id, code = ?err.code(), "a key's secret could not be read to compare");
+                }
+            }
+        }
+        Ok(held)
+    }
+
     /// The secret of a stored key, for the request that uses it.
     pub async fn read_secret(&self, id: &str) -> Result<Arc<ApiKey>> {
         let current = self.get(id).await?;

@@ -125,7 +125,7 @@ used_this_month: Money | null,
  */
 note: string | null, };
 
-export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed" | "invalid_chat_request" | "sign_in_required" | "sign_in_failed" | "sign_in_rejected" | "sign_in_timed_out" | "auth_unreachable" | "account_not_found";
+export type ErrorCode = "invalid_key_input" | "unknown_provider" | "invalid_base_url" | "base_url_required" | "invalid_label" | "invalid_account" | "key_not_found" | "credential_store_unavailable" | "credential_store_locked" | "credential_store_timeout" | "credential_store_failed" | "credential_missing" | "invalid_key" | "provider_unreachable" | "provider_timeout" | "endpoint_not_found" | "provider_error" | "data_dir_unusable" | "database_error" | "database_too_new" | "database_corrupt" | "invalid_config" | "confirmation_required" | "concurrent_change" | "rate_limited" | "quota_exhausted" | "model_not_available" | "upstream_outage" | "request_refused" | "network_error" | "untrusted_certificate" | "upstream_timeout" | "stream_cut" | "bad_response" | "proxy_token_rejected" | "proxy_token_missing" | "unsafe_route" | "budget_exceeded" | "cancelled" | "internal" | "key_origin_changed" | "invalid_chat_request" | "prompt_has_secret" | "import_not_found" | "sign_in_required" | "sign_in_failed" | "sign_in_rejected" | "sign_in_timed_out" | "auth_unreachable" | "account_not_found";
 
 export type ErrorAction = "fix_input" | "setup_credential_store" | "unlock_credential_store" | "retry" | "retry_or_save_without_checking" | "update_key" | "re_enter_key" | "check_base_url" | "list_keys" | "update_app" | "check_data_dir" | "report_bug" | "wait_and_retry" | "check_billing" | "pick_model" | "sign_in" | "raise_budget" | "check_certificates" | "none";
 
@@ -321,7 +321,12 @@ messages: Array<Message>,
 /**
  * An upper bound on the answer's length in tokens.
  */
-max_tokens: number | null, };
+max_tokens: number | null, 
+/**
+ * Send even if the question looks like it holds an API key (the prompt guard's "send
+ * anyway", the CLI's `--allow-secrets`).
+ */
+allow_secrets: boolean, };
 
 export type ChatEvent = { "type": "started", 
 /**
@@ -592,4 +597,161 @@ revoked: boolean,
  * Why revoking failed, when it did.
  */
 revoke_error: string | null, };
+
+export type Tool = "environment" | "shell" | "dotenv" | "continue" | "goose" | "aider" | "codex" | "claude-code" | "litellm";
+
+export type Place = { 
+/**
+ * The tool the file belongs to.
+ */
+tool: Tool, 
+/**
+ * The file, `~/`-relative under the home folder; `None` for an environment variable.
+ */
+path: string | null, 
+/**
+ * The 1-based line the key is on.
+ */
+line: number | null, 
+/**
+ * The variable or setting that holds it (`OPENAI_API_KEY`, `models[0].apiKey`).
+ */
+name: string, 
+/**
+ * Why this copy cannot be removed by Taskly, when it cannot (`None`: it can).
+ */
+cannot_remove: string | null, };
+
+export type Find = { 
+/**
+ * Stable for the same place across scans (`f_` and 8 hex digits, from the first place's
+ * file and setting name, never from the key): what `taskly keys import ID` names.
+ */
+id: string, 
+/**
+ * The provider it belongs to (by the variable or setting, the tool's provider field, or
+ * the key's shape).
+ */
+provider: ProviderId, 
+/**
+ * The masked key (`sk-proj-…a1b2`).
+ */
+masked: string, 
+/**
+ * Where it was found, the first place first.
+ */
+places: Array<Place>, 
+/**
+ * The vault key that is the same secret, when Taskly already holds it.
+ */
+already_held: string | null, 
+/**
+ * The label the imported key gets ("From ~/.bashrc").
+ */
+label: string, 
+/**
+ * The base URL that comes with it (an Azure endpoint, a config's API base), if any.
+ */
+base_url: string | null, 
+/**
+ * Something the person should know (an environment variable no start-up file sets).
+ */
+note: string | null, };
+
+export type Skipped = { 
+/**
+ * The file (`~/`-relative under home).
+ */
+path: string, 
+/**
+ * Why (too large, a symbolic link, not readable, not parsable, a value of no known
+ * provider).
+ */
+reason: string, };
+
+export type ScanReport = { 
+/**
+ * The keys found, in the order of [`places`]' list.
+ */
+finds: Array<Find>, 
+/**
+ * Files that exist but were not read, or read but not understood.
+ */
+skipped: Array<Skipped>, 
+/**
+ * Every file and variable the scan looked at (whether or not it exists).
+ */
+looked_in: Array<string>, };
+
+export type ImportResult = { "outcome": "saved", 
+/**
+ * The key as stored.
+ */
+saved: KeySaved, } | { "outcome": "already-held", 
+/**
+ * The vault key it is.
+ */
+key: string, } | { "outcome": "failed", 
+/**
+ * Why.
+ */
+error: ErrorPayload, };
+
+export type ImportOutcome = { 
+/**
+ * The find's id.
+ */
+find: string, 
+/**
+ * Saved, already held, or failed (and why).
+ */
+result: ImportResult, };
+
+export type ScrubMode = "comment" | "remove";
+
+export type LineChange = { 
+/**
+ * The 1-based line, as the file is now.
+ */
+line: number, 
+/**
+ * The line as it is, with the key masked.
+ */
+before: string, 
+/**
+ * What it becomes; `None` when it is removed.
+ */
+after: string | null, };
+
+export type FilePlan = { 
+/**
+ * The file (`~/`-relative under home).
+ */
+path: string, 
+/**
+ * The lines that change (empty when refused).
+ */
+changes: Array<LineChange>, 
+/**
+ * Why the file will not be touched, when it will not.
+ */
+refused: string | null, };
+
+export type ScrubOutcome = { "outcome": "rewritten", 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * How many lines changed.
+ */
+lines: number, } | { "outcome": "not-touched", 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * Why.
+ */
+reason: string, };
 

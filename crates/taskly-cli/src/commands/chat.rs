@@ -49,6 +49,7 @@ async fn ask(vault: Vault, args: ChatArgs, json: bool) -> Result<ExitCode, Error
         model: args.model,
         messages,
         max_tokens: args.max_tokens,
+        allow_secrets: args.allow_secrets,
     };
     let service = Arc::new(ChatService::new(Arc::new(vault)));
     let mut events = service.start(request);

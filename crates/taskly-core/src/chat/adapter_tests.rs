@@ -22,6 +22,7 @@ pub(crate) fn conversation(provider: ProviderId, max_tokens: Option<u32>) -> Cha
             message(Role::User, "Which one first?"),
         ],
         max_tokens,
+        allow_secrets: false,
     }
 }
 

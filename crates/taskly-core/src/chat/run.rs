@@ -292,6 +292,7 @@ impl ChatService {
 
     async fn run(&self, request: ChatRequest, tx: &mpsc::Sender<Result<ChatEvent>>) -> Result<()> {
         request.check()?;
+        self.guard(&request).await?;
         let model = request
             .model
             .clone()
@@ -551,6 +552,39 @@ impl ChatService {
     }
 
     /// Whether the provider has backup keys (a failover order).
+    /// The prompt guard (`prompt_guard.rs`): the question (the conversation's last message; the
+    /// earlier ones were checked when they were asked) must hold nothing key-shaped and none of
+    /// the vault's keys, unless the person chose to send anyway. The vault's keys are read from
+    /// the credential store for the check and dropped after it; a store that cannot be read
+    /// leaves the shape check, logged.
+    async fn guard(&self, request: &ChatRequest) -> Result<()> {
+        if request.allow_secrets {
+            return Ok(());
+        }
+        let Some(question) = request.messages.last() else {
+            return Ok(());
+        };
+        let held = match self.vault.held_keys().await {
+            Ok(held) => held,
+            Err(err) => {
+                tracing::warn!(code = ?err.code(), "the prompt guard could not read the vault's keys; checking key shapes only");
+                Vec::new()
+            }
+        };
+        match crate::prompt_guard::check(
+            &question.content,
+            &crate::prompt_guard::borrow_held(&held),
+        ) {
+            Some(found) => {
+                tracing::info!(provider = ?found.provider, "question held a key; not sent");
+                Err(Error::PromptHasSecret {
+                    what: found.describe(),
+                })
+            }
+            None => Ok(()),
+        }
+    }
+
     async fn has_backups(&self, provider: crate::ProviderId) -> bool {
         self.router
             .backups(provider)

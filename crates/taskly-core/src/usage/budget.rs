@@ -755,6 +755,7 @@ mod tests {
                 content: "All work and no play makes Jack a dull boy. ".repeat(10_000),
             }],
             max_tokens: None,
+            allow_secrets: false,
         };
         let short = ChatRequest::ask(ProviderId::Openai, "Hello?");
         let run = |request: &ChatRequest| {

@@ -277,6 +277,7 @@ mod tests {
                 })
                 .collect(),
             max_tokens,
+            allow_secrets: false,
         }
     }
 
