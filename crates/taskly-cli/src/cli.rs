@@ -111,6 +111,31 @@ pub enum KeysCommand {
     /// What the key's provider itself says about its spend (OpenRouter, DeepSeek), with its
     /// time, next to Taskly's local estimate. Read at most hourly, or now with --refresh.
     Balance(BalanceArgs),
+    /// Find keys other tools left in plain text (environment, shell start-up files, .env,
+    /// Continue, Goose, aider, Codex, Claude Code, LiteLLM) and move the ones you name into
+    /// the credential store; optionally remove the plaintext copies.
+    Import(ImportArgs),
+}
+
+/// `keys import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Only list what is found (masked, with where and whether Taskly holds it); change nothing.
+    #[arg(long, conflicts_with_all = ["ids", "yes", "remove_plaintext", "no_verify"])]
+    pub scan: bool,
+    /// The finds to import, by the ids `--scan` shows (e.g. f_1a2b3c4d).
+    pub ids: Vec<String>,
+    /// Do it without asking. Needs the ids: nothing is imported without being named.
+    #[arg(long, requires = "ids")]
+    pub yes: bool,
+    /// Save even if the provider cannot be reached now; the key is marked unverified.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// After importing, rewrite the lines that hold the plaintext copies: `comment` replaces
+    /// each with a comment saying where the key went, `remove` deletes it. The lines are shown
+    /// first; a file that changed since the scan is left alone.
+    #[arg(long, value_name = "HOW", value_parser = ["comment", "remove"])]
+    pub remove_plaintext: Option<String>,
 }
 
 /// `keys add`

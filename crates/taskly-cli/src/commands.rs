@@ -4,6 +4,7 @@ mod auth;
 mod balance;
 mod chat;
 mod doctor;
+mod import;
 mod keys;
 mod providers;
 mod usage;

@@ -169,6 +169,9 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
                 ));
             }
         }
+        KeysCommand::Import(args) => {
+            return super::import::run(vault, args, json).await;
+        }
         KeysCommand::Balance(args) => {
             return super::balance::run(vault, &args.id, args.refresh, json).await;
         }
@@ -193,7 +196,7 @@ pub async fn run(vault: &Vault, cmd: KeysCommand, json: bool) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_saved(saved: &KeySaved, json: bool, verb: &str) {
+pub(super) fn report_saved(saved: &KeySaved, json: bool, verb: &str) {
     if json {
         output::json(saved);
         return;

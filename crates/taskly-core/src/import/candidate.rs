@@ -20,6 +20,9 @@ pub enum Format {
     Shell,
     /// fish's `config.fish`.
     Fish,
+    /// fish's universal variables (`fish_variables`, written by `set -U`; fish rewrites it
+    /// itself, so Taskly never does).
+    FishVariables,
     /// A `.env` file.
     Dotenv,
     /// Continue's `config.yaml`.

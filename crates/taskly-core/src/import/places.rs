@@ -83,46 +83,38 @@ impl Places {
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
             .unwrap_or_else(|| home.join(".claude"));
-        let mut files = vec![
-            (home.join(".bashrc"), Tool::Shell, Format::Shell),
-            (home.join(".bash_profile"), Tool::Shell, Format::Shell),
-            (home.join(".zshrc"), Tool::Shell, Format::Shell),
-            (home.join(".zshenv"), Tool::Shell, Format::Shell),
-            (home.join(".zprofile"), Tool::Shell, Format::Shell),
-            (home.join(".profile"), Tool::Shell, Format::Shell),
-            (config.join("fish/config.fish"), Tool::Shell, Format::Fish),
-            (home.join(".env"), Tool::Dotenv, Format::Dotenv),
-            (
-                home.join(".continue/config.yaml"),
-                Tool::Continue,
-                Format::ContinueYaml,
-            ),
-            (
-                home.join(".continue/config.json"),
-                Tool::Continue,
-                Format::ContinueJson,
-            ),
-            (
-                config.join("goose/secrets.yaml"),
-                Tool::Goose,
-                Format::GooseSecrets,
-            ),
-            (home.join(".aider.conf.yml"), Tool::Aider, Format::Aider),
-            (codex.join("auth.json"), Tool::Codex, Format::CodexAuth),
-            (
-                home.join(".claude.json"),
-                Tool::ClaudeCode,
-                Format::ClaudeJson,
-            ),
-            (
-                claude.join("settings.json"),
-                Tool::ClaudeCode,
-                Format::ClaudeSettings,
-            ),
+        use Format as F;
+        use Tool as T;
+        let listed: [(&PathBuf, &str, Tool, Format); 18] = [
+            (home, ".bashrc", T::Shell, F::Shell),
+            (home, ".bash_profile", T::Shell, F::Shell),
+            (home, ".zshrc", T::Shell, F::Shell),
+            (home, ".zshenv", T::Shell, F::Shell),
+            (home, ".zprofile", T::Shell, F::Shell),
+            (home, ".profile", T::Shell, F::Shell),
+            (&config, "fish/config.fish", T::Shell, F::Fish),
+            (&config, "fish/fish_variables", T::Shell, F::FishVariables),
+            (home, ".env", T::Dotenv, F::Dotenv),
+            (home, ".continue/config.yaml", T::Continue, F::ContinueYaml),
+            (home, ".continue/config.json", T::Continue, F::ContinueJson),
+            (home, ".continue/.env", T::Continue, F::Dotenv),
+            (&config, "goose/secrets.yaml", T::Goose, F::GooseSecrets),
+            (home, ".aider.conf.yml", T::Aider, F::Aider),
+            (home, ".aider/oauth-keys.env", T::Aider, F::Dotenv),
+            (&codex, "auth.json", T::Codex, F::CodexAuth),
+            (home, ".claude.json", T::ClaudeCode, F::ClaudeJson),
+            (&claude, "settings.json", T::ClaudeCode, F::ClaudeSettings),
         ];
+        let mut files: Vec<(PathBuf, Tool, Format)> = listed
+            .into_iter()
+            .map(|(dir, rel, tool, format)| (dir.join(rel), tool, format))
+            .collect();
         if let Some(cwd) = self.cwd.as_deref().filter(|cwd| !same_dir(cwd, home)) {
             files.push((cwd.join(".env"), Tool::Dotenv, Format::Dotenv));
             files.push((cwd.join(".aider.conf.yml"), Tool::Aider, Format::Aider));
+            for rel in [".claude/settings.json", ".claude/settings.local.json"] {
+                files.push((cwd.join(rel), Tool::ClaudeCode, Format::ClaudeSettings));
+            }
         }
         if let Some(cwd) = self.cwd.as_deref() {
             for name in [

@@ -81,6 +81,11 @@ pub enum ScrubOutcome {
 
 /// Whether some mode can rewrite every line of `text` that holds `secret`; `Err` says why not.
 pub(crate) fn line_problem(format: Format, text: &str, secret: &ApiKey) -> Result<(), String> {
+    if format == Format::FishVariables {
+        return Err(
+            "fish keeps this file itself: run `set -eU NAME` in fish to remove the variable".into(),
+        );
+    }
     let names = [(secret, "")];
     rewrite(format, text, &names, ScrubMode::Remove)
         .or_else(|_| rewrite(format, text, &names, ScrubMode::Comment))
@@ -94,6 +99,9 @@ fn rewrite(
     keys: &[(&ApiKey, &str)],
     mode: ScrubMode,
 ) -> Result<(String, Vec<LineChange>), String> {
+    if format == Format::FishVariables {
+        return Err("fish keeps this file itself; Taskly does not rewrite it".into());
+    }
     if mode == ScrubMode::Comment && format.is_json() {
         return Err("JSON has no comments: choose to remove the line instead".into());
     }
@@ -171,7 +179,7 @@ fn drop_trailing_comma(out: &mut String) {
 
 fn still_parses(format: Format, text: &str) -> Result<(), String> {
     let broken = if format.is_json() {
-        serde_json::from_str::<serde_json::Value>(text).is_err()
+        super::parse::json_value(text).is_err()
     } else if format.is_yaml() {
         yaml_rust2::YamlLoader::load_from_str(text).is_err()
     } else {

@@ -38,6 +38,52 @@ pub(crate) fn fish(text: &str) -> Vec<Raw> {
     })
 }
 
+/// fish's universal variables file: `SETUVAR [--export] NAME:value`, with `\xHH` escapes.
+pub(crate) fn fish_variables(text: &str) -> Vec<Raw> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let Some(rest) = line.strip_prefix("SETUVAR ") else {
+            continue;
+        };
+        let rest = rest.strip_prefix("--export ").unwrap_or(rest);
+        let Some((name, value)) = rest.split_once(':') else {
+            continue;
+        };
+        let Some(provider) = names::variable(name) else {
+            continue;
+        };
+        let Some(value) = unescape_fish(value) else {
+            continue;
+        };
+        out.push(Raw {
+            name: name.to_owned(),
+            value,
+            provider: Some(provider),
+            base_url: None,
+            line: Some(index + 1),
+        });
+    }
+    out
+}
+
+/// fish's `\xHH` escapes (any other backslash: not a plain key, passed over).
+fn unescape_fish(value: &str) -> Option<Zeroizing<String>> {
+    let mut out = Zeroizing::new(String::with_capacity(value.len()));
+    let mut rest = value;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let hex = rest
+            .get(at + 2..at + 4)
+            .filter(|_| rest[at + 1..].starts_with('x'))?;
+        out.push(char::from(
+            u8::from_str_radix(hex, 16).ok().filter(u8::is_ascii)?,
+        ));
+        rest = &rest[at + 4..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Reads each line through `split` (which returns the name and the raw value) and keeps the
 /// known variables, with the Azure endpoint attached to the Azure key.
 fn assignments(text: &str, split: impl Fn(&str) -> Option<(&str, &str)>) -> Vec<Raw> {

@@ -60,7 +60,7 @@ fn from_yaml(value: &yaml_rust2::Yaml) -> Node {
 }
 
 fn json(text: &str) -> Result<Node, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let value = super::json_value(text)?;
     Ok(from_json(&value))
 }
 
@@ -119,14 +119,32 @@ fn continue_models(doc: &Node) -> Vec<Raw> {
     maps.into_iter()
         .filter_map(|(path, map)| {
             let value = map.get("apiKey")?.str()?;
+            let base = map.get("apiBase").and_then(Node::str);
             let provider = map
                 .get("provider")
                 .and_then(Node::str)
-                .and_then(names::tool_provider);
-            let base = map.get("apiBase").and_then(Node::str);
+                .and_then(names::tool_provider)
+                .map(|p| custom_if_elsewhere(p, base));
             Some(raw(format!("{path}.apiKey"), value, provider, base))
         })
         .collect()
+}
+
+/// A provider's key used against another host (`provider: openai` with a company gateway's
+/// `apiBase`) is a custom endpoint's key: it is checked there, not at the provider.
+fn custom_if_elsewhere(provider: ProviderId, base: Option<&str>) -> ProviderId {
+    let Some(default) = provider.spec().default_base_url else {
+        return provider;
+    };
+    let host = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+    };
+    match base {
+        Some(base) if host(base).is_some() && host(base) != host(default) => ProviderId::Custom,
+        _ => provider,
+    }
 }
 
 /// `~/.continue/config.yaml`.
@@ -251,24 +269,36 @@ pub(crate) fn litellm(text: &str) -> Result<Vec<Raw>, String> {
     }
     let mut maps = Vec::new();
     maps_with(&doc, "api_key", String::new(), &mut maps);
-    Ok(maps
+    let mut out: Vec<Raw> = doc
+        .get("environment_variables")
+        .map(known_variables)
+        .unwrap_or_default()
         .into_iter()
-        .filter_map(|(path, map)| {
-            let value = map.get("api_key")?.str()?;
-            let provider = map
-                .get("custom_llm_provider")
-                .and_then(Node::str)
-                .or_else(|| {
-                    map.get("model")
-                        .and_then(Node::str)
-                        .and_then(|m| m.split_once('/'))
-                        .map(|(p, _)| p)
-                })
-                .and_then(names::tool_provider);
-            let base = map.get("api_base").and_then(Node::str);
-            Some(raw(format!("{path}.api_key"), value, provider, base))
+        .map(|mut r| {
+            r.name = format!("environment_variables.{}", r.name);
+            r
         })
-        .collect())
+        .collect();
+    out.extend(
+        maps.into_iter()
+            .filter_map(|(path, map)| {
+                let value = map.get("api_key")?.str()?;
+                let provider = map
+                    .get("custom_llm_provider")
+                    .and_then(Node::str)
+                    .or_else(|| {
+                        map.get("model")
+                            .and_then(Node::str)
+                            .and_then(|m| m.split_once('/'))
+                            .map(|(p, _)| p)
+                    })
+                    .and_then(names::tool_provider);
+                let base = map.get("api_base").and_then(Node::str);
+                Some(raw(format!("{path}.api_key"), value, provider, base))
+            })
+            .collect::<Vec<_>>(),
+    );
+    Ok(out)
 }
 
 #[cfg(test)]
