@@ -32,6 +32,13 @@ fn main() {
             "switch_account",
             "sign_out",
             "adopt_local_keys",
+            "import_scan",
+            "import_keys",
+            "scrub_preview",
+            "scrub_apply",
+            "import_forget",
+            "clipboard_offer",
+            "clipboard_clear",
         ]));
     if let Err(err) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {err:#}");

@@ -4,6 +4,8 @@ pub mod account;
 pub mod app;
 pub mod args;
 pub mod chat;
+pub mod clipboard;
+pub mod import;
 pub mod keys;
 pub mod settings;
 pub mod updates;

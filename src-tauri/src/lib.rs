@@ -50,6 +50,9 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
+        // Used from Rust only (the saved key left on the clipboard); the window has no
+        // clipboard permission.
+        .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(shortcut::plugin())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(updates::Updates::new(update_policy))
@@ -85,6 +88,13 @@ pub fn run() {
             commands::account::switch_account,
             commands::account::sign_out,
             commands::account::adopt_local_keys,
+            commands::import::import_scan,
+            commands::import::import_keys,
+            commands::import::scrub_preview,
+            commands::import::scrub_apply,
+            commands::import::import_forget,
+            commands::clipboard::clipboard_offer,
+            commands::clipboard::clipboard_clear,
             commands::updates::check_for_updates,
             commands::updates::download_update,
             commands::updates::install_update,

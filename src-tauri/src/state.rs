@@ -33,6 +33,11 @@ pub struct AppState {
     pub running: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,
     /// Whether the Taskly service is the loopback demo started by the run script.
     pub demo: bool,
+    /// The last "Import keys from this computer" scan, with its secrets (zeroized when it is
+    /// replaced or forgotten); import and scrub act on it.
+    pub import: tokio::sync::Mutex<Option<taskly_core::import::Scan>>,
+    /// The key just saved, while it is still on the clipboard (`taskly_core::clipboard`).
+    pub clipboard: Arc<taskly_core::clipboard::ClipboardWatch>,
 }
 
 /// The opened core.
@@ -69,6 +74,8 @@ impl AppState {
             next_sign_in: AtomicU64::new(1),
             running: Mutex::new(HashMap::new()),
             demo,
+            import: tokio::sync::Mutex::new(None),
+            clipboard: Arc::default(),
         }
     }
 

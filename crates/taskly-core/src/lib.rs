@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod chat;
+pub mod clipboard;
 pub mod config;
 pub mod core;
 pub mod db;
@@ -81,6 +82,7 @@ mod bindings {
             crate::signin::AuthStatus::decl(&cfg),
             crate::signin::SignedIn::decl(&cfg),
             crate::signin::SignedOut::decl(&cfg),
+            crate::clipboard::ClipboardOffer::decl(&cfg),
             crate::import::Tool::decl(&cfg),
             crate::import::Place::decl(&cfg),
             crate::import::Find::decl(&cfg),

@@ -255,7 +255,7 @@ fn symlinked_unreadable_and_huge_files_are_skipped() {
     std::os::unix::fs::symlink(&target, home.path().join(".bashrc")).expect("symlink");
     // 10 MB of start-up file, with a key at its start.
     let huge = home.path().join(".zshrc");
-    let mut text = format!("export GROQ_API_KEY=gsk_HugeHugeHuge0123456789abcdefGhIj\n");
+    let mut text = String::from("export GROQ_API_KEY=gsk_HugeHugeHuge0123456789abcdefGhIj\n");
     text.push_str(&"# padding\n".repeat(1024 * 1024));
     std::fs::write(&huge, text).expect("write");
     // A `.profile` nobody may read (root reads it anyway; then this part proves nothing and says so).

@@ -5,9 +5,10 @@ use taskly_core::providers::ProviderSpec;
 use taskly_core::providers::balance::ProviderBalance;
 use taskly_core::vault::{KeySaved, KeyUpdate};
 use taskly_core::{Enable, ErrorPayload, KeyInfo, NewKey, ProviderId};
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use super::args::{self, Arg, key_id};
+use super::clipboard::{SystemClipboard, watch_clipboard};
 use crate::forms::{KeyChange, NewKeyForm, take_secret};
 use crate::state::AppState;
 
@@ -29,12 +30,17 @@ pub async fn list_keys(state: State<'_, AppState>) -> Answer<Vec<KeyInfo>> {
 }
 
 #[tauri::command]
-pub async fn add_key(state: State<'_, AppState>, form: Arg<NewKeyForm>) -> Answer<KeySaved> {
+pub async fn add_key(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    form: Arg<NewKeyForm>,
+) -> Answer<KeySaved> {
     let form = form.take()?;
     // The secret is checked (and wiped) first, so nothing else ever sees a malformed one.
     let secret = take_secret(form.secret)?;
     let base_url = args::base_url(form.base_url)?;
     let services = state.services()?;
+    let on_clipboard = state.clipboard.check(&SystemClipboard(&app), &secret);
     let new = NewKey {
         provider: form.provider,
         label: form.label,
@@ -44,7 +50,9 @@ pub async fn add_key(state: State<'_, AppState>, form: Arg<NewKeyForm>) -> Answe
         // The form shows the choice (on for a provider's first key) and sends it explicitly.
         enable: if form.enable { Enable::Yes } else { Enable::No },
     };
-    services.vault.add(new).await.map_err(|e| e.payload())
+    let saved = services.vault.add(new).await.map_err(|e| e.payload())?;
+    watch_clipboard(&app, &state, on_clipboard);
+    Ok(saved)
 }
 
 #[tauri::command]
@@ -71,6 +79,7 @@ pub async fn update_key(
 
 #[tauri::command]
 pub async fn replace_key_secret(
+    app: AppHandle,
     state: State<'_, AppState>,
     id: Arg<String>,
     secret: Arg<String>,
@@ -80,16 +89,19 @@ pub async fn replace_key_secret(
     let id = key_id(id)?;
     let verify = verify.take()?;
     let services = state.services()?;
+    let on_clipboard = state.clipboard.check(&SystemClipboard(&app), &secret);
     let update = KeyUpdate {
         secret: Some(secret),
         verify,
         ..KeyUpdate::default()
     };
-    services
+    let saved = services
         .vault
         .update(&id, update)
         .await
-        .map_err(|e| e.payload())
+        .map_err(|e| e.payload())?;
+    watch_clipboard(&app, &state, on_clipboard);
+    Ok(saved)
 }
 
 #[tauri::command]

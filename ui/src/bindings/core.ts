@@ -598,6 +598,16 @@ revoked: boolean,
  */
 revoke_error: string | null, };
 
+export type ClipboardOffer = { 
+/**
+ * Whether the clipboard still holds the key just saved.
+ */
+holds_key: boolean, 
+/**
+ * In how many seconds it is cleared by itself (when it holds the key).
+ */
+clears_in_secs: number | null, };
+
 export type Tool = "environment" | "shell" | "dotenv" | "continue" | "goose" | "aider" | "codex" | "claude-code" | "litellm";
 
 export type Place = { 

@@ -24,7 +24,7 @@ pub enum ImportResult {
     /// Stored in the credential store (validated, unless saved without checking).
     Saved {
         /// The key as stored.
-        saved: KeySaved,
+        saved: Box<KeySaved>,
     },
     /// Taskly already holds this key; nothing was added.
     AlreadyHeld {
@@ -78,7 +78,9 @@ pub async fn import(
             match vault.add(new).await {
                 Ok(saved) => {
                     tracing::info!(find = %id, key = %saved.key.id, "key imported");
-                    ImportResult::Saved { saved }
+                    ImportResult::Saved {
+                        saved: Box::new(saved),
+                    }
                 }
                 Err(err) => ImportResult::Failed {
                     error: err.payload(),
