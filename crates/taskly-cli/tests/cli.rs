@@ -27,6 +27,8 @@ mod enabling;
 mod failover;
 #[path = "cli/gateways.rs"]
 mod gateways;
+#[path = "cli/import.rs"]
+mod import;
 #[path = "cli/input_hygiene.rs"]
 mod input_hygiene;
 #[path = "cli/key_gate.rs"]

@@ -1,0 +1,197 @@
+//! `taskly keys import` and the prompt guard, as a new user meets them (issue 14's "Done when"):
+//! an `export OPENAI_API_KEY=…` line in `~/.bashrc` and a Continue config holding an Anthropic
+//! key are listed masked with their sources, imported (validated, into the real Secret Service),
+//! and their plaintext copies commented out, after which no copy of either key is anywhere under
+//! HOME; a key pasted into a question is stopped before anything is sent.
+
+use std::path::Path;
+
+use taskly_testkit::files_containing;
+
+use crate::support::Sandbox;
+
+const OPENAI: &str = "sk-proj-CANARYbashrcImport0123456789abcdWXYZ";
+const ANTHROPIC: &str = "sk-ant-api03-CANARYcontinueImport0123456789abcdQRST";
+
+fn write_home(home: &Path) {
+    std::fs::write(
+        home.join(".bashrc"),
+        format!(
+            "# ~/.bashrc\nalias ll='ls -l'\nexport OPENAI_API_KEY={OPENAI}\nexport EDITOR=vim\n"
+        ),
+    )
+    .expect("write bashrc");
+    std::fs::create_dir_all(home.join(".continue")).expect("mkdir");
+    std::fs::write(
+        home.join(".continue/config.yaml"),
+        format!(
+            "name: Local Assistant\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: Claude\n    provider: anthropic\n    model: claude-sonnet-4-5\n    apiKey: {ANTHROPIC}\n    roles:\n      - chat\n"
+        ),
+    )
+    .expect("write continue config");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bashrc_and_continue_keys_move_into_the_credential_store() {
+    let mut sb = Sandbox::new().await;
+    sb.extra_env.push(("RUST_LOG".into(), "trace".into()));
+    sb.fake.add_provider_key(OPENAI);
+    sb.fake.add_provider_key(ANTHROPIC);
+    let home = sb.data_dir().to_path_buf();
+    write_home(&home);
+    let mut outputs = Vec::new();
+
+    let listed = sb.run(&["--verbose", "keys", "import", "--scan"], "").ok();
+    outputs.push(format!("{}{}", listed.stdout, listed.stderr));
+    for expected in [
+        "sk-proj-…WXYZ",
+        "~/.bashrc line 3 (OPENAI_API_KEY)",
+        "sk-ant-api03-…QRST",
+        "~/.continue/config.yaml line 8 (models[0].apiKey)",
+        "Import with: taskly keys import f_",
+    ] {
+        assert!(
+            listed.stdout.contains(expected),
+            "{expected:?} missing:\n{}",
+            listed.stdout
+        );
+    }
+
+    let report = sb.run(&["keys", "import", "--scan", "--json"], "").ok();
+    outputs.push(report.stdout.clone());
+    let report = report.json();
+    let finds = report["finds"].as_array().expect("finds");
+    assert_eq!(finds.len(), 2, "{report}");
+    let ids: Vec<&str> = finds
+        .iter()
+        .map(|f| f["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(finds[0]["provider"], "openai");
+    assert_eq!(finds[1]["provider"], "anthropic");
+    assert!(finds.iter().all(|f| f["already_held"].is_null()));
+
+    // --yes without ids is refused by the command line itself: nothing is imported unnamed.
+    let unnamed = sb.run(&["keys", "import", "--yes"], "");
+    assert_ne!(unnamed.code, 0);
+    assert!(sb.list().is_empty());
+
+    let mut args = vec!["--verbose", "keys", "import"];
+    args.extend(&ids);
+    args.extend(["--yes", "--remove-plaintext", "comment", "--json"]);
+    let imported = sb.run(&args, "").ok();
+    outputs.push(format!("{}{}", imported.stdout, imported.stderr));
+    let imported = imported.json();
+    for outcome in imported["imported"].as_array().expect("imported") {
+        assert_eq!(outcome["result"]["outcome"], "saved", "{outcome}");
+        assert_eq!(
+            outcome["result"]["saved"]["key"]["verification"],
+            "verified"
+        );
+    }
+    let plan = &imported["plan"];
+    assert_eq!(plan[0]["path"], "~/.bashrc");
+    assert_eq!(plan[0]["changes"][0]["line"], 3);
+    assert_eq!(
+        plan[0]["changes"][0]["before"],
+        "export OPENAI_API_KEY=sk-proj-…WXYZ"
+    );
+    assert!(
+        imported["scrubbed"]
+            .as_array()
+            .expect("scrubbed")
+            .iter()
+            .all(|s| s["outcome"] == "rewritten")
+    );
+
+    assert_eq!(
+        std::fs::read_to_string(home.join(".bashrc")).expect("read"),
+        "# ~/.bashrc\nalias ll='ls -l'\n# OPENAI_API_KEY moved to the system credential store by Taskly\nexport EDITOR=vim\n"
+    );
+    let labels: Vec<String> = sb
+        .list()
+        .iter()
+        .map(|k| k["label"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(labels.len(), 2);
+    assert!(labels.contains(&"From ~/.bashrc".to_owned()), "{labels:?}");
+    assert!(
+        labels.contains(&"From ~/.continue/config.yaml".to_owned()),
+        "{labels:?}"
+    );
+
+    // The question with a pasted key is stopped before anything is sent.
+    let before = sb.fake.requests().len();
+    let blocked = sb.run(
+        &[
+            "chat",
+            "--provider",
+            "openai",
+            "--json",
+            &format!("why does {OPENAI} fail?"),
+        ],
+        "",
+    );
+    outputs.push(format!("{}{}", blocked.stdout, blocked.stderr));
+    assert_eq!(blocked.code, 2, "{blocked:?}");
+    assert!(
+        blocked.stdout.contains("prompt_has_secret"),
+        "{}",
+        blocked.stdout
+    );
+    let shaped = sb.run(
+        &[
+            "chat",
+            "--provider",
+            "openai",
+            "what is gsk_AbCdEf0123456789GhIjKlMnOpQr?",
+        ],
+        "",
+    );
+    outputs.push(format!("{}{}", shaped.stdout, shaped.stderr));
+    assert!(
+        shaped.stderr.contains("error[prompt_has_secret]"),
+        "{}",
+        shaped.stderr
+    );
+    assert!(
+        shaped.stderr.contains("--allow-secrets"),
+        "the CLI says how to send anyway"
+    );
+    assert_eq!(
+        sb.fake.requests().len(),
+        before,
+        "nothing reached the provider"
+    );
+    let sent = sb.run(
+        &[
+            "chat",
+            "--provider",
+            "openai",
+            "--allow-secrets",
+            "what is gsk_AbCdEf0123456789GhIjKlMnOpQr?",
+        ],
+        "",
+    );
+    assert_eq!(sent.code, 0, "{sent:?}");
+
+    // No copy of either key anywhere under HOME (the data folder, its database and logs
+    // included) but the credential store, and none in any output.
+    for key in [OPENAI, ANTHROPIC] {
+        assert_eq!(
+            files_containing(&home, key),
+            Vec::<std::path::PathBuf>::new(),
+            "{key}"
+        );
+        for output in &outputs {
+            assert!(!output.contains(key), "an output holds the key: {output}");
+        }
+    }
+    let rescan = sb
+        .run(&["keys", "import", "--scan", "--json"], "")
+        .ok()
+        .json();
+    assert!(
+        rescan["finds"].as_array().expect("finds").is_empty(),
+        "{rescan}"
+    );
+}
