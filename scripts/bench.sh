@@ -14,3 +14,6 @@ export NO_PROXY="127.0.0.1,localhost,::1"
 
 cargo bench -p taskly-core --bench routing
 echo "JSON: $CARGO_TARGET_DIR/taskly-bench/routing.json"
+# The prompt guard (issue 14): a 100 KB question checked for keys, next to a plain str::contains.
+cargo bench -p taskly-core --bench prompt_guard
+echo "JSON: $CARGO_TARGET_DIR/taskly-bench/prompt_guard.json"
