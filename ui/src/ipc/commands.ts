@@ -4,7 +4,8 @@
  * Every command the UI uses is listed in {@link TasklyApi}; the Rust side implements exactly these
  * names and argument shapes. Errors reject with an `ErrorPayload` (see `toErrorPayload`).
  * The plaintext key travels one way only: into `add_key` and `replace_key_secret`. Nothing here
- * ever returns a secret, and no command carries a sign-in token (the shell never sends one).
+ * ever returns a secret (the import commands name finds by id and show them masked; the clipboard
+ * commands only say whether the clipboard holds the key just saved), and no command carries a sign-in token (the shell never sends one).
  */
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
@@ -12,6 +13,8 @@ import type {
   AuthStatus,
   ChatEvent,
   ChatRequest,
+  FilePlan,
+  ImportOutcome,
   Message,
   Role,
   KeyInfo,
@@ -19,6 +22,9 @@ import type {
   ProviderBalance,
   ProviderSpec,
   Receipt,
+  ScanReport,
+  ScrubMode,
+  ScrubOutcome,
   SignedIn,
   SignedOut,
   UsageRow,
@@ -50,6 +56,16 @@ export type ChatMessage = Message;
 export type ChatStartRequest = ChatRequest;
 /** What arrives on the chat channel: the core's events, the last of them `failed` if it failed. */
 export type ChatStreamEvent = ChatEvent;
+
+/**
+ * `clipboard_offer`'s answer, right after a key was saved from the app: whether the system
+ * clipboard still holds the key just saved (the shell compares; the web view never reads the
+ * clipboard), and in how many seconds the shell clears it by itself unless it changes.
+ */
+export interface ClipboardOffer {
+  holds_key: boolean;
+  clears_in_secs: number | null;
+}
 
 /** The commands the UI calls. `createTauriApi` talks to Rust; `mock.ts` stands in for it. */
 export interface TasklyApi {
@@ -97,6 +113,23 @@ export interface TasklyApi {
   signOut(all: boolean): Promise<SignedOut>;
   /** The answer to the first sign-in's question about the local keys; resolves with how many moved. */
   adoptLocalKeys(accountId: string, adopt: boolean): Promise<number>;
+  /**
+   * Scans this computer, read-only, for keys other tools left in plaintext (the shell keeps the
+   * secrets; the report holds only masked keys). Each call scans afresh.
+   */
+  importScan(): Promise<ScanReport>;
+  /** Imports the picked finds of the last scan, each checked with its provider unless `verify` is off. */
+  importKeys(ids: string[], verify: boolean): Promise<ImportOutcome[]>;
+  /** Exactly which lines removing the finds' plaintext copies would change (the keys masked). */
+  scrubPreview(ids: string[], mode: ScrubMode): Promise<FilePlan[]>;
+  /** Rewrites those files; the shell scans again afterwards (call {@link importScan} for the new list). */
+  scrubApply(ids: string[], mode: ScrubMode): Promise<ScrubOutcome[]>;
+  /** Drops the last scan's secrets from the shell's memory (when the import dialog closes). */
+  importForget(): Promise<void>;
+  /** Right after a key was saved from the app: whether the clipboard still holds it. */
+  clipboardOffer(): Promise<ClipboardOffer>;
+  /** Clears the clipboard now if it still holds that key; `true` when it cleared it. */
+  clipboardClear(): Promise<boolean>;
 }
 
 /** The event the shell emits when its global shortcut fires. */
@@ -145,6 +178,13 @@ export function createTauriApi(): TasklyApi {
     switchAccount: (name) => call('switch_account', { name }),
     signOut: (all) => call('sign_out', { all }),
     adoptLocalKeys: (accountId, adopt) => call('adopt_local_keys', { accountId, adopt }),
+    importScan: () => call('import_scan'),
+    importKeys: (ids, verify) => call('import_keys', { ids, verify }),
+    scrubPreview: (ids, mode) => call('scrub_preview', { ids, mode }),
+    scrubApply: (ids, mode) => call('scrub_apply', { ids, mode }),
+    importForget: () => call('import_forget'),
+    clipboardOffer: () => call('clipboard_offer'),
+    clipboardClear: () => call('clipboard_clear'),
     onPaletteOpen: async (handler) => {
       const { listen } = await import('@tauri-apps/api/event');
       return listen(PALETTE_OPEN_EVENT, () => handler());

@@ -49,6 +49,8 @@ const EXPECTED: Record<ErrorCode, [string, string]> = {
   internal: ['The key was not saved', 'The request failed'],
   key_origin_changed: ["This key's address changed outside Taskly", "Your key's address changed outside Taskly"],
   invalid_chat_request: ['The key was not saved', 'This question cannot be sent'],
+  prompt_has_secret: ['The key was not saved', 'Not sent: this looks like an API key'],
+  import_not_found: ['Not imported: scan again', 'The request failed'],
   sign_in_required: ['The key was not saved', 'Sign in to ask through Taskly'],
   sign_in_failed: ['The key was not saved', 'Taskly sign-in needed'],
   sign_in_rejected: ['The key was not saved', 'Taskly sign-in needed'],

@@ -83,6 +83,9 @@ const HEADLINES: Record<ErrorCode, Headlines> = {
     chat: "Your key's address changed outside Taskly",
   },
   invalid_chat_request: { save: KEY_NOT_SAVED, chat: 'This question cannot be sent' },
+  // Keys out of plaintext: the prompt guard, and an import that names a find the scan lacks.
+  prompt_has_secret: { save: KEY_NOT_SAVED, chat: 'Not sent: this looks like an API key' },
+  import_not_found: { save: 'Not imported: scan again', chat: REQUEST_FAILED },
   internal: FALLBACK,
   // Signing in to Taskly.
   sign_in_required: { save: KEY_NOT_SAVED, chat: 'Sign in to ask through Taskly', account: 'Not signed in to Taskly' },

@@ -47,6 +47,8 @@ export interface Turn {
   error: ErrorPayload | null;
   /** When the error happened, for countdowns (ms since epoch). */
   errorAt: number | null;
+  /** Sent with the prompt guard waived ("Send anyway"). */
+  allowSecrets: boolean;
 }
 
 export interface Chat {
@@ -55,6 +57,13 @@ export interface Chat {
   send(question: string, provider: ProviderId, model: string | null): void;
   cancel(): void;
   retry(turnId: string): void;
+  /**
+   * The prompt guard's "Send anyway": asks a turn's question again (in its place) with
+   * `allow_secrets`, for a person who means to send what looks like a key.
+   */
+  sendAnyway(turnId: string): void;
+  /** The prompt guard's "Edit question": takes a turn that was not sent out, returning its question. */
+  withdraw(turnId: string): string | null;
   clear(): void;
 }
 
@@ -147,7 +156,7 @@ export function ChatProvider({ children }: { children: ReactNode }) {
   }, [refreshKeys, refreshUsage]);
 
   const start = useCallback(
-    (question: string, provider: ProviderId, model: string | null, before: Turn[]) => {
+    (question: string, provider: ProviderId, model: string | null, before: Turn[], allowSecrets = false) => {
       turnCounter += 1;
       const turn: Turn = {
         id: `t${turnCounter}`,
@@ -166,6 +175,7 @@ export function ChatProvider({ children }: { children: ReactNode }) {
         receipt: null,
         error: null,
         errorAt: null,
+        allowSecrets,
       };
       update(() => [...before, turn]);
       const messages: ChatMessage[] = [...history(before), { role: 'user', content: question }];
@@ -179,7 +189,7 @@ export function ChatProvider({ children }: { children: ReactNode }) {
         }
       };
       api
-        .chatStart({ provider, model, messages, max_tokens: null }, onEvent)
+        .chatStart({ provider, model, messages, max_tokens: null, allow_secrets: allowSecrets }, onEvent)
         .then((requestId) => {
           requestIds.current.set(turn.id, requestId);
           if (cancelPending.current.delete(turn.id)) void api.chatCancel(requestId);
@@ -213,9 +223,31 @@ export function ChatProvider({ children }: { children: ReactNode }) {
       const at = list.findIndex((t) => t.id === turnId);
       const turn = list[at];
       if (!turn || list.some(isOpen)) return;
-      start(turn.question, turn.provider, turn.model, list.slice(0, at));
+      // A question sent anyway stays sent anyway when it is retried.
+      start(turn.question, turn.provider, turn.model, list.slice(0, at), turn.allowSecrets);
     },
     [start],
+  );
+
+  const sendAnyway = useCallback(
+    (turnId: string) => {
+      const list = turnsRef.current;
+      const at = list.findIndex((t) => t.id === turnId);
+      const turn = list[at];
+      if (!turn || list.some(isOpen)) return;
+      start(turn.question, turn.provider, turn.model, list.slice(0, at), true);
+    },
+    [start],
+  );
+
+  const withdraw = useCallback(
+    (turnId: string) => {
+      const turn = turnsRef.current.find((t) => t.id === turnId);
+      if (!turn || isOpen(turn)) return null;
+      update((list) => list.filter((t) => t.id !== turnId));
+      return turn.question;
+    },
+    [update],
   );
 
   const clear = useCallback(() => {
@@ -224,6 +256,9 @@ export function ChatProvider({ children }: { children: ReactNode }) {
   }, [cancel, update]);
 
   const running = turns.some(isOpen);
-  const value = useMemo<Chat>(() => ({ turns, running, send, cancel, retry, clear }), [turns, running, send, cancel, retry, clear]);
+  const value = useMemo<Chat>(
+    () => ({ turns, running, send, cancel, retry, sendAnyway, withdraw, clear }),
+    [turns, running, send, cancel, retry, sendAnyway, withdraw, clear],
+  );
   return <ChatContext.Provider value={value}>{children}</ChatContext.Provider>;
 }

@@ -262,6 +262,7 @@ function turn(extra: Partial<Turn>): Turn {
     receipt: null,
     error: null,
     errorAt: Date.now(),
+    allowSecrets: false,
     ...extra,
   };
 }

@@ -81,7 +81,7 @@ describe('The receipt under an answer', () => {
     const turn: Turn = {
       id: 't1', question: 'q', provider: 'openai', model: null, status: 'waiting', text: '', answeredModel: null,
       route: { kind: 'personal', provider: 'openai', key_id: 'a', label: 'Main', masked: 'sk-…a', fallback: false, account: null },
-      usage: null, warnings: [], retry: null, fallback: null, failovers: [], receipt: null, error: null, errorAt: null,
+      usage: null, warnings: [], retry: null, fallback: null, failovers: [], receipt: null, error: null, errorAt: null, allowSecrets: false,
     };
     const error = { code: 'invalid_key', message: 'refused', action: 'update_key' } as never;
     const over = applyEvent(turn, { type: 'failing_over', error }, 0);

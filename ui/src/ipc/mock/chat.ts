@@ -11,7 +11,7 @@ import { DEFAULT_MODELS } from '../../bindings/registry';
 import type { ChatStreamEvent, TasklyApi } from '../commands';
 import { errorPayload } from '../errors';
 import { activeEmail } from './account';
-import { nextUtcDay, providerSpec, restNow } from './data';
+import { maskKey, nextUtcDay, providerSpec, restNow } from './data';
 import { FALLBACK_CODES, retriedOutage, scriptedFailure, streamCut, type ChatContext } from './faults';
 import { sleep, type MockState, type StoredKey } from './state';
 
@@ -101,6 +101,13 @@ export function chatCommands(state: MockState): ChatCommands {
     const provider = providerSpec(request.provider);
     const model = request.model ?? DEFAULT_MODELS[provider.id];
     const question = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    // The prompt guard checks the question (the last message) before anything is sent.
+    const secret = request.allow_secrets ? null : keyShaped(request.messages.at(-1)?.content ?? '');
+    if (secret) {
+      await sleep(Math.max(1, state.chunkDelay));
+      emit({ type: 'failed', error: promptHasSecret(secret) });
+      return;
+    }
     const marker = (name: string) => question.toLowerCase().includes(`#${name}`);
     const scripted = !failedOnce.has(question);
     // The key in use, then the backups in their order; a resting one is skipped, and the receipt
@@ -299,6 +306,28 @@ export function chatCommands(state: MockState): ChatCommands {
 }
 
 class Cancelled extends Error {}
+
+/** Something key-shaped, as the core's prompt guard sees it (the provider prefixes it knows). */
+const KEY_SHAPE = /\b(sk-ant-|sk-|gsk_|xai-|AIza)[A-Za-z0-9_-]{20,}/;
+
+const SHAPE_PROVIDERS: Record<string, ProviderSpec['id']> = { 'sk-ant-': 'anthropic', 'sk-': 'openai', gsk_: 'groq', 'xai-': 'xai', AIza: 'gemini' };
+
+/** The first key-shaped token of `text`, masked and named, or `null`. */
+export function keyShaped(text: string): string | null {
+  const match = KEY_SHAPE.exec(text);
+  if (!match) return null;
+  const provider = providerSpec(SHAPE_PROVIDERS[match[1] ?? 'sk-'] ?? 'openai');
+  return `${provider.name} key ${maskKey(provider, match[0])}`;
+}
+
+/** The core's refusal: nothing was sent. */
+function promptHasSecret(what: string): ErrorPayload {
+  return errorPayload(
+    'prompt_has_secret',
+    `This question holds what looks like an API key (${what}): remove it before sending. Nothing was sent. If you mean to send it, send anyway.`,
+    { action: 'fix_input' },
+  );
+}
 
 /** The core's error for a provider whose keys all rest: nothing was sent. */
 function restingError(provider: ProviderSpec, label: string, rest: Rest | null): ErrorPayload {

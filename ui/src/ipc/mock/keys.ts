@@ -67,23 +67,70 @@ function shapeWarnings(provider: ProviderSpec, secret: string): string[] {
 
 const UNCHECKED_WARNING = 'Saved without checking. Taskly Desktop checks it the first time it is used.';
 
+/** Switches `target` on and every other key of its provider off; returns the one switched off. */
+function enableOnly(keys: StoredKey[], target: StoredKey): KeyInfo | null {
+  let disabled: KeyInfo | null = null;
+  for (const other of keys) {
+    if (other !== target && other.info.provider === target.info.provider && other.info.enabled) {
+      other.info.enabled = false;
+      other.info.updated_at = now();
+      disabled = copyKey(other.info);
+    }
+  }
+  target.info.enabled = true;
+  target.info.backup_rank = null;
+  return disabled;
+}
+
+/**
+ * Checks, "validates" and stores a new key as `add_key` does; `import_keys` stores its picks the
+ * same way. The plaintext is used here, in this function, and nowhere else.
+ */
+export async function storeNewKey(state: MockState, form: AddKeyForm): Promise<KeySaved> {
+  const { keys } = state;
+  const provider = providerSpec(form.provider);
+  const secret = checkSecret(form.secret);
+  const label = form.label ?? '';
+  const labelIssue = labelProblem(label);
+  if (labelIssue) throw errorPayload('invalid_label', labelIssue, { action: 'fix_input' });
+  const baseUrl = resolveBaseUrl(provider, form.baseUrl);
+  await state.wait();
+  const behaviour = behaviourOf(secret);
+  if (behaviour === 'locked') throw lockedStoreError(state.storeName);
+  const outcome = await validate(state, provider, baseUrl, behaviour, form.verify);
+  state.checkStore();
+  const t = now();
+  const stored: StoredKey = {
+    behaviour,
+    info: {
+      id: newId(),
+      provider: provider.id,
+      provider_name: provider.name,
+      label: label.trim() || `${provider.name} key`,
+      base_url: baseUrl,
+      custom_base_url: baseUrl !== provider.default_base_url,
+      masked: maskKey(provider, secret),
+      enabled: false,
+      verification: outcome.verification,
+      verification_note: outcome.note,
+      verified_at: form.verify ? t : null,
+      models: outcome.models ?? [],
+      created_at: t,
+      updated_at: t,
+      last_used_at: null,
+      backup_rank: null,
+      rest: null,
+    },
+  };
+  keys.push(stored);
+  const disabled = form.enable ? enableOnly(keys, stored) : null;
+  const warnings = shapeWarnings(provider, secret);
+  if (!form.verify) warnings.push(UNCHECKED_WARNING);
+  return { key: copyKey(stored.info), warnings, disabled };
+}
+
 export function keyCommands(state: MockState): KeyCommands {
   const { keys } = state;
-
-  /** Switches `target` on and every other key of its provider off; returns the one switched off. */
-  function enableOnly(target: StoredKey): KeyInfo | null {
-    let disabled: KeyInfo | null = null;
-    for (const other of keys) {
-      if (other !== target && other.info.provider === target.info.provider && other.info.enabled) {
-        other.info.enabled = false;
-        other.info.updated_at = now();
-        disabled = copyKey(other.info);
-      }
-    }
-    target.info.enabled = true;
-    target.info.backup_rank = null;
-    return disabled;
-  }
 
   /** A fresh reading of the provider's figures for `key`, stored (the core's `fetch_and_store`). */
   function readBalance(key: StoredKey): ProviderBalance | null {
@@ -117,46 +164,10 @@ export function keyCommands(state: MockState): KeyCommands {
 
     async addKey(form: AddKeyForm): Promise<KeySaved> {
       state.record('add_key', { form });
-      const provider = providerSpec(form.provider);
-      // The plaintext is used here, in this function, and nowhere else.
-      const secret = checkSecret(form.secret);
-      const label = form.label ?? '';
-      const labelIssue = labelProblem(label);
-      if (labelIssue) throw errorPayload('invalid_label', labelIssue, { action: 'fix_input' });
-      const baseUrl = resolveBaseUrl(provider, form.baseUrl);
-      await state.wait();
-      const behaviour = behaviourOf(secret);
-      if (behaviour === 'locked') throw lockedStoreError(state.storeName);
-      const outcome = await validate(state, provider, baseUrl, behaviour, form.verify);
-      state.checkStore();
-      const t = now();
-      const stored: StoredKey = {
-        behaviour,
-        info: {
-          id: newId(),
-          provider: provider.id,
-          provider_name: provider.name,
-          label: label.trim() || `${provider.name} key`,
-          base_url: baseUrl,
-          custom_base_url: baseUrl !== provider.default_base_url,
-          masked: maskKey(provider, secret),
-          enabled: false,
-          verification: outcome.verification,
-          verification_note: outcome.note,
-          verified_at: form.verify ? t : null,
-          models: outcome.models ?? [],
-          created_at: t,
-          updated_at: t,
-          last_used_at: null,
-          backup_rank: null,
-          rest: null,
-        },
-      };
-      keys.push(stored);
-      const disabled = form.enable ? enableOnly(stored) : null;
-      const warnings = shapeWarnings(provider, secret);
-      if (!form.verify) warnings.push(UNCHECKED_WARNING);
-      return { key: copyKey(stored.info), warnings, disabled };
+      const saved = await storeNewKey(state, form);
+      // The key was most likely pasted: the mock's clipboard holds it until cleared or 60 s pass.
+      state.clipboard.holdsSince = Date.now();
+      return saved;
     },
 
     async updateKey(id: string, change: KeyChange): Promise<KeySaved> {
@@ -211,6 +222,7 @@ export function keyCommands(state: MockState): KeyCommands {
       key.info.updated_at = now();
       const warnings = shapeWarnings(provider, secret);
       if (!verify) warnings.push(UNCHECKED_WARNING);
+      state.clipboard.holdsSince = Date.now();
       return { key: copyKey(key.info), warnings, disabled: null };
     },
 
@@ -219,7 +231,7 @@ export function keyCommands(state: MockState): KeyCommands {
       const key = state.find(id);
       await state.wait();
       let disabled: KeyInfo | null = null;
-      if (enabled) disabled = enableOnly(key);
+      if (enabled) disabled = enableOnly(keys, key);
       else {
         key.info.enabled = false;
         key.info.backup_rank = null;

@@ -27,6 +27,8 @@ export interface MockOptions {
   signIn?: number | 'manual' | 'fail';
   /** The system browser cannot be opened: the window must offer the address to copy. */
   browserFails?: boolean;
+  /** What `import_scan` finds on this "computer": a few keys (the default) or nothing. */
+  scan?: 'keys' | 'empty';
   /** Sign-out cannot reach the sign-in service to revoke (the local session ends anyway). */
   revokeUnreachable?: boolean;
 }
@@ -47,6 +49,7 @@ export function mockOptionsFromUrl(search: string): MockOptions {
     signIn: signIn === 'manual' || signIn === 'fail' ? signIn : Number(signIn) > 0 ? Number(signIn) : fast ? 900 : 2500,
     browserFails: params.get('browser') === 'fails',
     revokeUnreachable: params.get('revoke') === 'unreachable',
+    scan: params.get('scan') === 'empty' ? 'empty' : 'keys',
     latencyMs: fast ? 20 : 120,
     validationMs: fast ? 250 : 700,
     chunkDelayMs: fast ? 8 : 28,

@@ -8,6 +8,7 @@ import type { AppSettings } from '../commands';
 import { errorPayload } from '../errors';
 import { backupsSeed, demoSeed, restsSeed } from './data';
 import type { Behaviour } from './faults';
+import { createMachine, type Machine, type Scanned } from './machine';
 import type { MockOptions } from './options';
 
 /** A key as the mock keeps it: its public record and how it is scripted to behave (never the plaintext). */
@@ -42,6 +43,11 @@ export interface MockState {
   localKeysAsked: boolean;
   /** The keys of the profiles not in use, by profile id (`local` or an account id). */
   readonly stashedKeys: Map<string, StoredKey[]>;
+  /** The files and environment `import_scan` reads, and the last scan (until `import_forget`). */
+  readonly machine: Machine;
+  lastScan: Scanned | null;
+  /** When the clipboard last got a key that was then saved (`null`: it holds something else). */
+  readonly clipboard: { holdsSince: number | null };
   /** Every command called, in order, with secrets replaced by `[redacted]`. */
   readonly calls: { command: string; args: unknown }[];
   readonly paletteHandlers: Set<() => void>;
@@ -81,6 +87,9 @@ export function createState(options: MockOptions): MockState {
     activeAccount: null,
     localKeysAsked: false,
     stashedKeys: new Map(),
+    machine: createMachine(options.scan ?? 'keys'),
+    lastScan: null,
+    clipboard: { holdsSince: null },
     calls: [],
     paletteHandlers: new Set(),
 
