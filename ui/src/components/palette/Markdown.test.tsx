@@ -278,7 +278,7 @@ describe('Error messages and labels from providers are inert', () => {
   it('an error card shows the message as text and drops an unsafe link', async () => {
     document.title = TITLE;
     const r = renderWith(
-      <TurnView turn={turn({ error: hostileError(), fallback: hostileError({ code: 'invalid_key' }) })} isLast onRetry={() => {}} onPickModel={() => {}} />,
+      <TurnView turn={turn({ error: hostileError(), fallback: hostileError({ code: 'invalid_key' }) })} isLast onRetry={() => {}} onPickModel={() => {}} onEditQuestion={() => {}} onSendAnyway={() => {}} />,
     );
     const card = await screen.findByTestId('chat-error');
     expect(within(card).getByText(/The provider said: <img src=x onerror=/)).toBeInTheDocument();

@@ -65,6 +65,7 @@ describe('Command palette chat', () => {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'Hello there' }],
       max_tokens: null,
+      allow_secrets: false,
     });
     await expectNoAxeViolations();
   });

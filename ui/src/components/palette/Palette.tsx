@@ -93,6 +93,24 @@ export function Palette({ open, onOpenChange, focusSignal }: Props) {
     setActive('ask');
   };
 
+  /** Focus on the question field, the caret at its end, once React has rendered. */
+  const focusQuestion = () =>
+    window.setTimeout(() => {
+      const input = inputRef.current;
+      if (!input) return;
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    }, 0);
+
+  // The prompt guard's "Edit question": the blocked turn goes, its question comes back to edit.
+  const editQuestion = (turnId: string) => {
+    const back = chat.withdraw(turnId);
+    if (back === null) return;
+    setText(back);
+    setActive('ask');
+    focusQuestion();
+  };
+
   const actions: Action[] = [
     {
       value: 'clear',
@@ -306,6 +324,11 @@ export function Palette({ open, onOpenChange, focusSignal }: Props) {
                   isLast={i === chat.turns.length - 1}
                   onRetry={() => chat.retry(t.id)}
                   onPickModel={() => modelRef.current?.focus()}
+                  onEditQuestion={() => editQuestion(t.id)}
+                  onSendAnyway={() => {
+                    chat.sendAnyway(t.id);
+                    focusQuestion();
+                  }}
                 />
               ))
             )}

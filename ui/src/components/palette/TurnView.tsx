@@ -14,7 +14,7 @@ import { docsUrl } from '../../lib/docs';
 import { errorHeadline } from '../../lib/errorText';
 import { absoluteTime } from '../../lib/format';
 import { costText, failoverText, payerText, receiptLine, seconds } from '../../lib/spend';
-import { ChevronDownIcon, KeyIcon, RefreshIcon, SparkIcon, WarningIcon } from '../Icons';
+import { ChevronDownIcon, KeyIcon, PencilIcon, RefreshIcon, SendIcon, SparkIcon, WarningIcon } from '../Icons';
 import { Markdown } from './lazyMarkdown';
 import { useCountdown } from './useCountdown';
 
@@ -39,9 +39,12 @@ interface TurnProps {
   isLast: boolean;
   onRetry(): void;
   onPickModel(): void;
+  /** The prompt guard's two ways on: the question back in the field, or sent as it is. */
+  onEditQuestion(): void;
+  onSendAnyway(): void;
 }
 
-export function TurnView({ turn, isLast, onRetry, onPickModel }: TurnProps) {
+export function TurnView({ turn, isLast, onRetry, onPickModel, onEditQuestion, onSendAnyway }: TurnProps) {
   const { providers, appInfo } = useData();
   const name = providerName(providers, turn.provider);
   const qId = `${turn.id}-q`;
@@ -90,7 +93,16 @@ export function TurnView({ turn, isLast, onRetry, onPickModel }: TurnProps) {
         ) : null}
         {turn.status === 'cancelled' ? <p className="muted stopped">Stopped.</p> : null}
         {turn.error ? (
-          <ErrorCard turn={turn} error={turn.error} providerName={name} canRetry={isLast} onRetry={onRetry} onPickModel={onPickModel} />
+          <ErrorCard
+            turn={turn}
+            error={turn.error}
+            providerName={name}
+            canRetry={isLast}
+            onRetry={onRetry}
+            onPickModel={onPickModel}
+            onEditQuestion={onEditQuestion}
+            onSendAnyway={onSendAnyway}
+          />
         ) : null}
         {turn.status === 'done' ? (
           <p className="answer-footer" data-testid="answer-footer">
@@ -192,9 +204,11 @@ interface ErrorProps {
   canRetry: boolean;
   onRetry(): void;
   onPickModel(): void;
+  onEditQuestion(): void;
+  onSendAnyway(): void;
 }
 
-function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickModel }: ErrorProps) {
+function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickModel, onEditQuestion, onSendAnyway }: ErrorProps) {
   const { keys, providers } = useData();
   const nav = useNav();
   const account = useAccount();
@@ -208,7 +222,19 @@ function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickM
     nav.openSettings({ tab: 'keys', focus: keyId ? { keyId, mode } : null });
 
   let action: ReactNode = null;
-  switch (error.action) {
+  // The prompt guard stopped the question before anything was sent: edit it, or send it anyway.
+  if (error.code === 'prompt_has_secret') {
+    action = canRetry ? (
+      <>
+        <button type="button" className="button button-primary button-small" onClick={onEditQuestion}>
+          <PencilIcon size={14} /> Edit question
+        </button>
+        <button type="button" className="button button-small" onClick={onSendAnyway}>
+          <SendIcon size={14} /> Send anyway
+        </button>
+      </>
+    ) : null;
+  } else switch (error.action) {
     case 'update_key':
     case 're_enter_key':
       action = (
@@ -310,7 +336,7 @@ function ErrorCard({ turn, error, providerName: name, canRetry, onRetry, onPickM
 
   return (
     <div
-      className={`error-card${['rate_limited', 'stream_cut', 'upstream_outage', 'upstream_timeout'].includes(error.code) ? ' tone-warn-card' : ''}`}
+      className={`error-card${['rate_limited', 'stream_cut', 'upstream_outage', 'upstream_timeout', 'prompt_has_secret'].includes(error.code) ? ' tone-warn-card' : ''}`}
       role="alert"
       data-testid="chat-error"
       data-code={error.code}
