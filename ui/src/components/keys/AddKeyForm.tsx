@@ -17,6 +17,7 @@ import '../../styles/guidance.css';
 import { Select } from '../Select';
 import { SecretInput } from './SecretInput';
 import { SaveOutcome, type SaveState } from './SaveOutcome';
+import { ClipboardNotice, useClipboardOffer } from './ClipboardNotice';
 
 export function prefixHint(spec: ProviderSpec): string {
   if (spec.key_prefixes.length === 0) {
@@ -45,6 +46,7 @@ export function AddKeyForm() {
   const labelRef = useRef<HTMLInputElement>(null);
   const baseRef = useRef<HTMLInputElement>(null);
   const outcomeRef = useRef<HTMLDivElement>(null);
+  const clipboard = useClipboardOffer();
 
   const spec = providers.find((p) => p.id === providerId) ?? providers[0];
   if (!spec) return null;
@@ -98,6 +100,7 @@ export function AddKeyForm() {
       return;
     }
     setState({ kind: 'saving', verify });
+    clipboard.dismiss();
     try {
       const saved = await api.addKey({
         provider: spec.id,
@@ -118,6 +121,8 @@ export function AddKeyForm() {
       applySaved(saved);
       setState({ kind: 'saved', saved });
       revealOutcome();
+      // The key was probably pasted: offer to clear the clipboard if it still holds it.
+      void clipboard.check();
     } catch (e) {
       const error = toErrorPayload(e);
       setState({ kind: 'error', error });
@@ -310,6 +315,7 @@ export function AddKeyForm() {
           onSaveWithoutChecking={() => void save(false)}
         />
       </div>
+      <ClipboardNotice offer={clipboard} />
     </form>
   );
 }

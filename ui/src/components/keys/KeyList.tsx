@@ -17,6 +17,7 @@ import type { KeyFocus } from '../../state/nav';
 import { ExternalLink } from '../ExternalLink';
 import { CloseIcon, KeyIcon, PencilIcon, RefreshIcon, Spinner, WarningIcon } from '../Icons';
 import { DeleteKeyDialog } from './DeleteKeyDialog';
+import { ClipboardNotice, useClipboardOffer } from './ClipboardNotice';
 import { FirstRunHint } from './FirstRunHint';
 import { EditKeyForm, ReplaceKeyForm } from './KeyForms';
 import { disabledNotice, savedSummary } from './SaveOutcome';
@@ -121,6 +122,7 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
   const [switching, setSwitching] = useState(false);
   const [checking, setChecking] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const clipboard = useClipboardOffer();
   const cardRef = useRef<HTMLLIElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   const replaceButton = useRef<HTMLButtonElement>(null);
@@ -227,6 +229,8 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
       const text = which === 'replace' ? `Key replaced. ${summary.title}` : saved.key.verification_note && saved.key.verification !== 'verified' ? `Changes saved. ${saved.key.verification_note}` : 'Changes saved.';
       setNotice({ tone: summary.tone === 'ok' || which === 'edit' ? 'ok' : 'warn', text });
       void refreshUsage();
+      // A new secret was probably pasted: offer to clear the clipboard if it still holds it.
+      if (which === 'replace') void clipboard.check();
     }
     // Return focus to the button that opened the form.
     window.setTimeout(() => (which === 'edit' ? editButton : replaceButton).current?.focus(), 0);
@@ -398,6 +402,7 @@ function KeyCard({ keyInfo: k, spec, usageLine, now, focus, others, place, onDel
           </div>
         ) : null}
       </div>
+      <ClipboardNotice offer={clipboard} />
 
       {mode === 'edit' ? <EditKeyForm keyInfo={k} spec={spec} focusOnOpen={focusForm} onDone={(s) => closeForm(s, 'edit')} /> : null}
       {mode === 'replace' ? (
