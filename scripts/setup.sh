@@ -70,7 +70,7 @@ fi
 # Command-line tools, by the command they provide.
 for pair in dbus-daemon:dbus-daemon gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools \
             pkg-config:pkg-config cc:gcc gdbus:libglib2.0-bin git:git \
-            Xvfb:xvfb xwininfo:x11-utils WebKitWebDriver:webkit2gtk-driver chromium:chromium; do
+            Xvfb:xvfb xwininfo:x11-utils xclip:xclip WebKitWebDriver:webkit2gtk-driver chromium:chromium; do
   have "${pair%%:*}" || need_pkgs+=("${pair#*:}")
 done
 # Libraries for the Secret Service client and the Tauri app (WebKitGTK).

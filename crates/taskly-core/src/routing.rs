@@ -381,6 +381,36 @@ impl Router {
             .map(|(_, secret, origin)| (secret.clone(), origin.clone()))
     }
 
+    /// Every key of the account with its secret, for the prompt guard: a key in use is read
+    /// from the route's own cache (so a question costs no extra store read); one switched off
+    /// is read from the store and kept only until the key list next changes, as a route's.
+    pub(crate) async fn held_secrets(&self) -> Result<Vec<(String, ProviderId, Arc<ApiKey>)>> {
+        let account = self.core.account().as_str().to_owned();
+        let keys = self
+            .vault
+            .db()
+            .call(move |conn| db::keys::active_rows(conn, &account))
+            .await?;
+        let mut held = Vec::with_capacity(keys.len());
+        for key in keys {
+            let Ok(provider) = key.provider.parse::<ProviderId>() else {
+                continue;
+            };
+            // A key that cannot be read now (gone from the store, a damaged row) is passed over:
+            // the shape check and the other keys still apply.
+            let Ok(base) = BaseUrl::parse(&key.base_url) else {
+                continue;
+            };
+            match self.secret(provider, &key, &base).await {
+                Ok((secret, _)) => held.push((key.id, provider, secret)),
+                Err(err) => {
+                    tracing::warn!(key = %key.id, code = ?err.code(), "a key could not be read for the prompt guard");
+                }
+            }
+        }
+        Ok(held)
+    }
+
     /// How many secrets this router holds in memory (for diagnostics and the leak tests).
     pub fn cached_secrets(&self) -> usize {
         self.secrets.lock().map(|cache| cache.len()).unwrap_or(0)

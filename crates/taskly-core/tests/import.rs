@@ -19,7 +19,8 @@ use taskly_core::prompt_guard::borrow_held;
 use taskly_core::{Config, ProviderId};
 use taskly_fake_ai::Flavor;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
+/// Relative to the package folder, where cargo runs its tests.
+const FIXTURES: &str = "tests/fixtures/import";
 
 /// A throwaway copy of the fixture tree (home/ and project/).
 fn fixture_copy() -> tempfile::TempDir {

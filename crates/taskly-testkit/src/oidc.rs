@@ -13,7 +13,7 @@
 //! that dies does not leave it running.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
@@ -368,8 +368,19 @@ impl Drop for Issuer {
 }
 
 /// `<repo>/`, from this crate's manifest folder (`<repo>/crates/taskly-testkit`).
+/// The repository root: found from the test's working folder (cargo runs a test in its
+/// package's folder), so a test binary built from another checkout sharing the same
+/// `CARGO_TARGET_DIR` still finds this checkout's provider; else where this crate was built.
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let marker = Path::new("tests/oidc-provider/server.mjs");
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            cwd.ancestors()
+                .find(|dir| dir.join(marker).is_file())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
 /// `application/x-www-form-urlencoded` (reqwest's `form` is a feature the app does not enable).

@@ -161,7 +161,7 @@ fn ask_ids() -> Option<Vec<String>> {
     stdin.read_line(&mut answer).ok()?;
     Some(
         answer
-            .split([' ', ','])
+            .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),

@@ -195,3 +195,70 @@ async fn bashrc_and_continue_keys_move_into_the_credential_store() {
         "{rescan}"
     );
 }
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), `taskly keys import` lists the
+/// finds, asks which to import, shows the lines that change and asks before rewriting them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_it_asks_which_keys_and_before_rewriting() {
+    let sb = Sandbox::new().await;
+    sb.fake.add_provider_key(OPENAI);
+    sb.fake.add_provider_key(ANTHROPIC);
+    let home = sb.data_dir().to_path_buf();
+    write_home(&home);
+    let report = sb
+        .run(&["keys", "import", "--scan", "--json"], "")
+        .ok()
+        .json();
+    let openai = report["finds"][0]["id"].as_str().expect("id").to_owned();
+
+    let prepared = sb.command(&[]);
+    let mut cmd = std::process::Command::new("script");
+    cmd.env_clear();
+    for (name, value) in prepared.get_envs() {
+        if let Some(value) = value {
+            cmd.env(name, value);
+        }
+    }
+    cmd.current_dir(&home).args([
+        "--quiet",
+        "--return",
+        "--command",
+        &format!(
+            "{} keys import --remove-plaintext remove",
+            env!("CARGO_BIN_EXE_taskly")
+        ),
+        "/dev/null",
+    ]);
+    let run = crate::support::run_command(cmd, &format!("{openai}\ny\n"));
+    assert_eq!(run.code, 0, "{run:?}");
+    for expected in [
+        "Import which?",
+        "~/.bashrc:",
+        "line 3: - export OPENAI_API_KEY=sk-proj-…WXYZ",
+        "(removed)",
+        "Rewrite these lines? [y/N]",
+        "Rewrote ~/.bashrc: 1 line changed",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "{expected:?} missing:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.contains(OPENAI) && !run.stdout.contains(ANTHROPIC),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join(".bashrc")).expect("read"),
+        "# ~/.bashrc\nalias ll='ls -l'\nexport EDITOR=vim\n"
+    );
+    // Only the key named was imported; the Continue key is still where it was.
+    assert_eq!(sb.list().len(), 1);
+    assert!(
+        std::fs::read_to_string(home.join(".continue/config.yaml"))
+            .expect("read")
+            .contains(ANTHROPIC)
+    );
+}

@@ -554,9 +554,9 @@ impl ChatService {
     /// Whether the provider has backup keys (a failover order).
     /// The prompt guard (`prompt_guard.rs`): the question (the conversation's last message; the
     /// earlier ones were checked when they were asked) must hold nothing key-shaped and none of
-    /// the vault's keys, unless the person chose to send anyway. The vault's keys are read from
-    /// the credential store for the check and dropped after it; a store that cannot be read
-    /// leaves the shape check, logged.
+    /// the vault's keys, unless the person chose to send anyway. The keys come from the router's
+    /// secret cache (a key in use costs no store read); a store that cannot be read leaves the
+    /// shape check, logged.
     async fn guard(&self, request: &ChatRequest) -> Result<()> {
         if request.allow_secrets {
             return Ok(());
@@ -564,17 +564,22 @@ impl ChatService {
         let Some(question) = request.messages.last() else {
             return Ok(());
         };
-        let held = match self.vault.held_keys().await {
+        let held = match self.router.held_secrets().await {
             Ok(held) => held,
             Err(err) => {
                 tracing::warn!(code = ?err.code(), "the prompt guard could not read the vault's keys; checking key shapes only");
                 Vec::new()
             }
         };
-        match crate::prompt_guard::check(
-            &question.content,
-            &crate::prompt_guard::borrow_held(&held),
-        ) {
+        let held: Vec<crate::prompt_guard::HeldKey<'_>> = held
+            .iter()
+            .map(|(id, provider, secret)| crate::prompt_guard::HeldKey {
+                id,
+                provider: *provider,
+                secret,
+            })
+            .collect();
+        match crate::prompt_guard::check(&question.content, &held) {
             Some(found) => {
                 tracing::info!(provider = ?found.provider, "question held a key; not sent");
                 Err(Error::PromptHasSecret {

@@ -347,6 +347,17 @@ pub(crate) fn enabled(conn: &Connection, account: &str) -> Result<Vec<EnabledKey
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Every active key of the account, switched on or not, as [`enabled`] reads them (the prompt
+/// guard compares a question with each).
+pub(crate) fn active_rows(conn: &Connection, account: &str) -> Result<Vec<EnabledKey>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, id, label, masked_hint, base_url, secret_generation \
+         FROM keys WHERE account = ?1 AND state = 'active'",
+    )?;
+    let rows = stmt.query_map(params![account], enabled_key)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Reads `provider, id, label, masked_hint, base_url, secret_generation`.
 fn enabled_key(r: &Row<'_>) -> rusqlite::Result<EnabledKey> {
     Ok(EnabledKey {
