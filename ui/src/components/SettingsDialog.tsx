@@ -8,6 +8,7 @@ import { CredentialStoreBanner } from './CredentialStoreBanner';
 import { AccountPanel } from './account/AccountPanel';
 import { CloseIcon, KeyIcon, ShieldIcon, UserIcon } from './Icons';
 import { AddKeyForm } from './keys/AddKeyForm';
+import { ImportDialog } from './keys/import/ImportDialog';
 import { KeyList } from './keys/KeyList';
 import { PrivacyPanel } from './PrivacyPanel';
 import { AboutUpdates } from './updates/AboutUpdates';
@@ -29,6 +30,15 @@ export function SettingsDialog({ open, request, onOpenChange }: Props) {
   }
   const now = useNow(open);
   const bodyRef = useRef<HTMLDivElement>(null);
+  // "Import keys from this computer" opens from here and from the first-run hint; focus goes
+  // back to where it was opened, or to this button once the hint is gone (a key was imported).
+  const [importOpen, setImportOpen] = useState(false);
+  const importButton = useRef<HTMLButtonElement>(null);
+  const importOpener = useRef<HTMLElement | null>(null);
+  const openImport = () => {
+    importOpener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setImportOpen(true);
+  };
 
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
@@ -80,8 +90,28 @@ export function SettingsDialog({ open, request, onOpenChange }: Props) {
                   {appInfo?.credentialStore ?? "your system's credential store"} on this computer and is only ever sent to
                   that provider. Never to Taskly.
                 </p>
-                <KeyList key={request.focus ? `${request.focus.keyId}-${request.focus.mode}` : 'list'} focus={request.focus} now={now} />
+                <KeyList
+                  key={request.focus ? `${request.focus.keyId}-${request.focus.mode}` : 'list'}
+                  focus={request.focus}
+                  now={now}
+                  onImport={openImport}
+                />
+                <div className="import-offer">
+                  <span>Keys already on this computer, in ~/.bashrc, a .env file or another AI tool?</span>
+                  <button type="button" className="button button-small" ref={importButton} onClick={openImport}>
+                    Import keys from this computer
+                  </button>
+                </div>
                 <AddKeyForm />
+                <ImportDialog
+                  open={importOpen}
+                  onOpenChange={setImportOpen}
+                  onCloseAutoFocus={(e) => {
+                    e.preventDefault();
+                    const back = importOpener.current;
+                    (back?.isConnected ? back : importButton.current)?.focus();
+                  }}
+                />
               </Tabs.Content>
               <Tabs.Content className="tab-panel" value="account">
                 <AccountPanel />

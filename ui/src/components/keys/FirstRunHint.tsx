@@ -1,6 +1,6 @@
 /**
  * The first-run hint on Settings → AI keys: three steps to a first personal-key request, with
- * links to the guides. Shown until the user has a key or dismisses it; only that fact (a
+ * links to the guides, and the way to import keys other tools left on this computer. Shown until the user has a key or dismisses it; only that fact (a
  * boolean) is remembered in localStorage, never anything the user typed.
  */
 import { useEffect, useId, useState } from 'react';
@@ -30,7 +30,7 @@ function saveDone() {
   }
 }
 
-export function FirstRunHint({ hasKeys }: { hasKeys: boolean }) {
+export function FirstRunHint({ hasKeys, onImport }: { hasKeys: boolean; onImport?(): void }) {
   const uid = useId();
   const [done, setDone] = useState(readDone);
 
@@ -71,6 +71,14 @@ export function FirstRunHint({ hasKeys }: { hasKeys: boolean }) {
           Press <kbd>{isMac ? '⌘' : 'Ctrl'} K</kbd> and ask a question. The answer says it came through your key.
         </li>
       </ol>
+      {onImport ? (
+        <p className="first-run-import">
+          Already use a key in your shell, a .env file or another AI tool?{' '}
+          <button type="button" className="button button-small" onClick={onImport}>
+            Import keys from this computer
+          </button>
+        </p>
+      ) : null}
       <p className="first-run-foot">
         <ExternalLink href={docsUrl('privacy', 'what-goes-where')}>What goes where, and what Taskly can see</ExternalLink>
       </p>

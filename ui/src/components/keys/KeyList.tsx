@@ -33,7 +33,7 @@ interface Notice {
   switched?: boolean;
 }
 
-export function KeyList({ focus, now }: { focus: KeyFocus | null; now: number }) {
+export function KeyList({ focus, now, onImport }: { focus: KeyFocus | null; now: number; onImport?(): void }) {
   const { keys, providers, usage } = useData();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const today = todayUtc(now);
@@ -46,7 +46,7 @@ export function KeyList({ focus, now }: { focus: KeyFocus | null; now: number })
   if (keys.length === 0) {
     return (
       <>
-      <FirstRunHint hasKeys={false} />
+      <FirstRunHint hasKeys={false} onImport={onImport} />
       {heading}
       <div className="empty-state" data-testid="keys-empty">
         <div className="empty-icon" aria-hidden="true">
