@@ -262,3 +262,45 @@ async fn on_a_terminal_it_asks_which_keys_and_before_rewriting() {
             .contains(ANTHROPIC)
     );
 }
+
+/// Copies `from` into `to`, folders and files.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// The canary scan: every fixture of every tool (50 canary keys, each holding `CANARY`) scanned
+/// at trace level, as text and as JSON, and no canary anywhere in what the scan printed or
+/// logged. A masked key never shows the part of a canary that spells it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scan_prints_and_logs_no_key() {
+    let mut sb = Sandbox::new().await;
+    sb.extra_env.push(("RUST_LOG".into(), "trace".into()));
+    let fixtures = Path::new("../taskly-core/tests/fixtures/import");
+    copy_tree(&fixtures.join("home"), sb.data_dir());
+    let project = tempfile::tempdir().expect("project");
+    copy_tree(&fixtures.join("project"), project.path());
+    let mut printed = String::new();
+    for args in [
+        &["--verbose", "keys", "import", "--scan"][..],
+        &["--verbose", "keys", "import", "--scan", "--json"][..],
+    ] {
+        let mut cmd = sb.command(args);
+        cmd.current_dir(project.path());
+        let run = crate::support::run_command(cmd, "").ok();
+        printed.push_str(&run.stdout);
+        printed.push_str(&run.stderr);
+    }
+    assert!(printed.contains("Found 50 keys in plain text"), "{printed}");
+    assert!(!printed.contains("CANARY"), "a key was printed:\n{printed}");
+    let logs = files_containing(&sb.log_dir(), "CANARY");
+    assert!(logs.is_empty(), "a key was logged: {logs:?}");
+    assert!(sb.log_dir().exists(), "the scan logged (at trace level)");
+}
