@@ -25,20 +25,8 @@ const FIXTURES: &str = "tests/fixtures/import";
 /// A throwaway copy of the fixture tree (home/ and project/).
 fn fixture_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    copy_tree(Path::new(FIXTURES), dir.path());
+    taskly_testkit::copy_tree(Path::new(FIXTURES), dir.path());
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read fixtures").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn places(home: &Path, cwd: Option<&Path>) -> Places {

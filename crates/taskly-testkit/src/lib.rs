@@ -362,6 +362,23 @@ fn set_mode_700(path: &Path) {
     }
 }
 
+/// Copies the folder `from` into `to` (created), folders and files, for a throwaway copy of a
+/// fixture tree (symbolic links are not followed).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy's folder");
+    for entry in std::fs::read_dir(from)
+        .expect("read the fixture folder")
+        .flatten()
+    {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a fixture");
+        }
+    }
+}
+
 /// Every file under `root` (recursively) whose bytes contain `needle`.
 pub fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
     let mut hits = Vec::new();

@@ -56,6 +56,17 @@ pub async fn import_scan(state: State<'_, AppState>) -> Answer<ScanReport> {
     Ok(report)
 }
 
+/// The scan the window is acting on, or "not found" for its first id (no scan is kept: the
+/// dialog was closed, or the app restarted since).
+fn kept<'g>(scan: &'g Option<Scan>, ids: &[String]) -> Answer<&'g Scan> {
+    scan.as_ref().ok_or_else(|| {
+        Error::ImportNotFound {
+            id: ids.first().cloned().unwrap_or_default(),
+        }
+        .payload()
+    })
+}
+
 /// Imports the picked finds (validated unless `verify` is off).
 #[tauri::command]
 pub async fn import_keys(
@@ -66,12 +77,7 @@ pub async fn import_keys(
     let (ids, verify) = (find_ids(ids)?, verify.take()?);
     let services = state.services()?;
     let scan = state.import.lock().await;
-    let scan = scan.as_ref().ok_or_else(|| {
-        Error::ImportNotFound {
-            id: ids.first().cloned().unwrap_or_default(),
-        }
-        .payload()
-    })?;
+    let scan = kept(&scan, &ids)?;
     taskly_core::import::import(&services.vault, scan, &ids, verify)
         .await
         .map_err(|e| e.payload())
@@ -87,12 +93,7 @@ async fn scrub_with<T>(
     let services = state.services()?;
     let held = services.vault.held_keys().await.map_err(|e| e.payload())?;
     let scan = state.import.lock().await;
-    let scan = scan.as_ref().ok_or_else(|| {
-        Error::ImportNotFound {
-            id: ids.first().cloned().unwrap_or_default(),
-        }
-        .payload()
-    })?;
+    let scan = kept(&scan, &ids)?;
     Ok(act(scan, &ids, mode, &borrow_held(&held)))
 }
 

@@ -263,19 +263,6 @@ async fn on_a_terminal_it_asks_which_keys_and_before_rewriting() {
     );
 }
 
-/// Copies `from` into `to`, folders and files.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 /// The canary scan: every fixture of every tool (50 canary keys, each holding `CANARY`) scanned
 /// at trace level, as text and as JSON, and no canary anywhere in what the scan printed or
 /// logged. A masked key never shows the part of a canary that spells it.
@@ -284,9 +271,9 @@ async fn the_scan_prints_and_logs_no_key() {
     let mut sb = Sandbox::new().await;
     sb.extra_env.push(("RUST_LOG".into(), "trace".into()));
     let fixtures = Path::new("../taskly-core/tests/fixtures/import");
-    copy_tree(&fixtures.join("home"), sb.data_dir());
+    taskly_testkit::copy_tree(&fixtures.join("home"), sb.data_dir());
     let project = tempfile::tempdir().expect("project");
-    copy_tree(&fixtures.join("project"), project.path());
+    taskly_testkit::copy_tree(&fixtures.join("project"), project.path());
     let mut printed = String::new();
     for args in [
         &["--verbose", "keys", "import", "--scan"][..],

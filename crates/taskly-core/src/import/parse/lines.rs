@@ -11,10 +11,14 @@ use crate::import::names;
 
 /// `export NAME=value` and `NAME=value` lines of a POSIX shell file.
 pub(crate) fn shell(text: &str) -> Vec<Raw> {
-    assignments(text, |line| {
-        let line = line.strip_prefix("export ").map_or(line, str::trim_start);
-        line.split_once('=')
-    })
+    assignments(
+        text,
+        |line| {
+            let line = line.strip_prefix("export ").map_or(line, str::trim_start);
+            line.split_once('=')
+        },
+        unquote,
+    )
 }
 
 /// `.env` lines: `NAME=value`, optionally after `export `.
@@ -25,45 +29,35 @@ pub(crate) fn dotenv(text: &str) -> Vec<Raw> {
 /// fish: `set -gx NAME value` (any of `-g`, `-x`, `-U`, `--global`, `--export`, `--universal`)
 /// and `export NAME=value`.
 pub(crate) fn fish(text: &str) -> Vec<Raw> {
-    assignments(text, |line| {
-        if let Some(rest) = line.strip_prefix("export ") {
-            return rest.trim_start().split_once('=');
-        }
-        let mut rest = line.strip_prefix("set ")?.trim_start();
-        while rest.starts_with('-') {
-            let (_, after) = rest.split_once(char::is_whitespace)?;
-            rest = after.trim_start();
-        }
-        rest.split_once(char::is_whitespace)
-    })
+    assignments(
+        text,
+        |line| {
+            if let Some(rest) = line.strip_prefix("export ") {
+                return rest.trim_start().split_once('=');
+            }
+            let mut rest = line.strip_prefix("set ")?.trim_start();
+            while rest.starts_with('-') {
+                let (_, after) = rest.split_once(char::is_whitespace)?;
+                rest = after.trim_start();
+            }
+            rest.split_once(char::is_whitespace)
+        },
+        unquote,
+    )
 }
 
 /// fish's universal variables file: `SETUVAR [--export] NAME:value`, with `\xHH` escapes.
 pub(crate) fn fish_variables(text: &str) -> Vec<Raw> {
-    let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let Some(rest) = line.strip_prefix("SETUVAR ") else {
-            continue;
-        };
-        let rest = rest.strip_prefix("--export ").unwrap_or(rest);
-        let Some((name, value)) = rest.split_once(':') else {
-            continue;
-        };
-        let Some(provider) = names::variable(name) else {
-            continue;
-        };
-        let Some(value) = unescape_fish(value) else {
-            continue;
-        };
-        out.push(Raw {
-            name: name.to_owned(),
-            value,
-            provider: Some(provider),
-            base_url: None,
-            line: Some(index + 1),
-        });
-    }
-    out
+    assignments(
+        text,
+        |line| {
+            let rest = line.strip_prefix("SETUVAR ")?;
+            rest.strip_prefix("--export ")
+                .unwrap_or(rest)
+                .split_once(':')
+        },
+        unescape_fish,
+    )
 }
 
 /// fish's `\xHH` escapes (any other backslash: not a plain key, passed over).
@@ -84,9 +78,14 @@ fn unescape_fish(value: &str) -> Option<Zeroizing<String>> {
     Some(out)
 }
 
-/// Reads each line through `split` (which returns the name and the raw value) and keeps the
-/// known variables, with the Azure endpoint attached to the Azure key.
-fn assignments(text: &str, split: impl Fn(&str) -> Option<(&str, &str)>) -> Vec<Raw> {
+/// Reads each line through `split` (which returns the name and the raw value) and `decode`
+/// (the raw value's literal, if it is one), and keeps the known variables, with the Azure
+/// endpoint attached to the Azure key.
+fn assignments(
+    text: &str,
+    split: impl Fn(&str) -> Option<(&str, &str)>,
+    decode: impl Fn(&str) -> Option<Zeroizing<String>>,
+) -> Vec<Raw> {
     let mut out = Vec::new();
     let mut endpoint = None;
     for (index, line) in text.lines().enumerate() {
@@ -99,13 +98,13 @@ fn assignments(text: &str, split: impl Fn(&str) -> Option<(&str, &str)>) -> Vec<
         };
         let name = name.trim();
         if name == names::AZURE_ENDPOINT {
-            endpoint = unquote(raw).map(|v| v.to_string());
+            endpoint = decode(raw).map(|v| v.to_string());
             continue;
         }
         let Some(provider) = names::variable(name) else {
             continue;
         };
-        let Some(value) = unquote(raw) else {
+        let Some(value) = decode(raw) else {
             continue;
         };
         out.push(Raw {
