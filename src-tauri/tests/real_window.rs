@@ -417,3 +417,235 @@ async fn settled_shot(d: &window::Driver, name: &str) {
     tokio::time::sleep(Duration::from_millis(700)).await;
     d.shot(name).await;
 }
+
+/// Keys out of plaintext in the real window (issue 14): a key exported in `~/.bashrc` and one in
+/// a Continue config are found, imported into the Secret Service and their lines commented out
+/// after the preview; a question holding the key is stopped before the provider sees anything;
+/// a key saved from the form while it is still on the X clipboard is offered to be cleared, and
+/// cleared. Then no copy of either key is left under HOME.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window; scripts/test.sh runs it"]
+async fn keys_out_of_plaintext_in_the_real_window() {
+    let openai = taskly_testkit::canary("bashrc");
+    let anthropic = format!("sk-ant-api03-{}", &taskly_testkit::canary("cont")[8..]);
+    let pasted = taskly_testkit::canary("paste");
+    let fake = FakeAi::start(FakeAiConfig {
+        provider_keys: vec![openai.clone(), anthropic.clone(), pasted.clone()],
+        ..FakeAiConfig::default()
+    })
+    .await
+    .expect("fake provider");
+    let proxy = taskly_testkit::fake::proxy(PROXY_TOKEN).await;
+    let mut env = app_env(&fake, &proxy, "light");
+    env.push((
+        "TASKLY_ANTHROPIC_BASE_URL",
+        fake.base_url(Flavor::Anthropic),
+    ));
+    let mut w = Window::start("plaintext", 98, &env).await;
+    let home = w.home.path().to_path_buf();
+    std::fs::write(
+        home.join(".bashrc"),
+        format!("alias ll='ls -l'\nexport OPENAI_API_KEY={openai}\n"),
+    )
+    .expect("bashrc");
+    std::fs::create_dir_all(home.join(".continue")).expect("mkdir");
+    std::fs::write(
+        home.join(".continue/config.yaml"),
+        format!(
+            "name: Local\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: Claude\n    provider: anthropic\n    model: claude-sonnet-4-5\n    apiKey: {anthropic}\n"
+        ),
+    )
+    .expect("continue config");
+    let d = &w.driver;
+    let keyring = &w.keyring;
+    let tail = |key: &str| key[key.len() - 4..].to_owned();
+
+    // Settings → AI keys → Import keys from this computer: both found, masked, with their places.
+    d.click(
+        "//button[contains(normalize-space(), 'Settings')]",
+        "Settings",
+    )
+    .await;
+    d.click(
+        "//button[normalize-space()='Import keys from this computer']",
+        "Import keys from this computer",
+    )
+    .await;
+    d.wait_for("//*[contains(., 'Found 2 keys')]", "the finds")
+        .await;
+    d.wait_for(
+        &format!("//*[contains(., 'sk-proj-…{}')]", tail(&openai)),
+        "the OpenAI key, masked",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., '~/.bashrc, line 2')]",
+        "where it was found",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., '~/.continue/config.yaml')]",
+        "the Continue config",
+    )
+    .await;
+    settled_shot(d, "01-finds").await;
+    d.click(
+        "//button[normalize-space()='Import 2 keys']",
+        "Import 2 keys",
+    )
+    .await;
+    d.wait_for("//*[contains(., 'Imported 2 keys')]", "the import results")
+        .await;
+    settled_shot(d, "02-imported").await;
+    assert_eq!(
+        keyring.usernames().len(),
+        2,
+        "both keys are in the Secret Service"
+    );
+
+    // Remove the plaintext copies: the lines are shown first, then rewritten.
+    d.click(
+        "//button[normalize-space()='Remove the plaintext copies…']",
+        "Remove the plaintext copies",
+    )
+    .await;
+    d.click(
+        "//button[normalize-space()='Show the changes']",
+        "Show the changes",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., '# OPENAI_API_KEY moved to the system credential store by Taskly')]",
+        "the preview",
+    )
+    .await;
+    d.script("document.querySelector('[data-testid=scrub-preview]')?.scrollIntoView({ block: 'nearest' }); arguments[0](null);")
+        .await;
+    settled_shot(d, "03-preview").await;
+    assert!(
+        std::fs::read_to_string(home.join(".bashrc"))
+            .expect("read")
+            .contains(&openai),
+        "nothing is changed before the person confirms"
+    );
+    d.click(
+        "//button[normalize-space()='Rewrite 2 files']",
+        "Rewrite 2 files",
+    )
+    .await;
+    d.wait_for("//*[contains(., 'Rewrote 2 files')]", "the rewrite")
+        .await;
+    settled_shot(d, "04-rewritten").await;
+    assert_eq!(
+        std::fs::read_to_string(home.join(".bashrc")).expect("read"),
+        "alias ll='ls -l'\n# OPENAI_API_KEY moved to the system credential store by Taskly\n"
+    );
+    d.close_dialogs().await;
+
+    // A question holding the key is stopped: the provider gets nothing.
+    let chats = |fake: &FakeAi| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/chat/completions"))
+            .count()
+    };
+    d.keys("\u{E009}k").await;
+    let input = d
+        .wait_for(
+            "//textarea[starts-with(@placeholder, 'Ask')]",
+            "the palette input",
+        )
+        .await;
+    d.type_into(&input, &format!("why is {openai} refused?"))
+        .await;
+    d.keys("\u{E007}").await;
+    d.wait_for(
+        "//button[normalize-space()='Send anyway']",
+        "the prompt guard",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., 'Nothing was sent')]",
+        "the guard's message",
+    )
+    .await;
+    settled_shot(d, "05-blocked").await;
+    assert_eq!(chats(&fake), 0, "the question was not sent");
+    assert!(proxy.requests().is_empty(), "nor through Taskly");
+    d.click(
+        "//button[normalize-space()='Edit question']",
+        "Edit question",
+    )
+    .await;
+    d.close_dialogs().await;
+
+    // A key saved while it is on the clipboard: offered, then cleared.
+    let mut holder = std::process::Command::new(window::which("xclip"))
+        .args(["-quiet", "-selection", "clipboard", "-in"])
+        .env("DISPLAY", &w.display)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("xclip (Debian package xclip; scripts/setup.sh installs it)");
+    {
+        use std::io::Write;
+        let mut stdin = holder.stdin.take().expect("stdin");
+        stdin
+            .write_all(pasted.as_bytes())
+            .expect("to the clipboard");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    d.click(
+        "//button[contains(normalize-space(), 'Settings')]",
+        "Settings",
+    )
+    .await;
+    let key_field = d.field("OpenAI API key").await;
+    d.type_into(&key_field, &pasted).await;
+    d.click(
+        "//form[contains(@class, 'add-key')]//button[@type='submit']",
+        "Save",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., 'Your clipboard still holds this key.')]",
+        "the clipboard offer",
+    )
+    .await;
+    d.script("document.querySelector('[data-testid=clipboard-notice]')?.scrollIntoView({ block: 'nearest' }); arguments[0](null);")
+        .await;
+    settled_shot(d, "06-clipboard-offer").await;
+    d.click(
+        "//button[normalize-space()='Clear clipboard']",
+        "Clear clipboard",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., 'Clipboard cleared')]",
+        "the clipboard cleared",
+    )
+    .await;
+    let read = std::process::Command::new(window::which("xclip"))
+        .args(["-o", "-selection", "clipboard"])
+        .env("DISPLAY", &w.display)
+        .output()
+        .expect("xclip -o");
+    assert!(
+        !String::from_utf8_lossy(&read.stdout).contains(&pasted),
+        "the clipboard still holds the key"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while holder.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = holder.kill();
+    let _ = holder.wait();
+    settled_shot(d, "07-clipboard-cleared").await;
+
+    w.stop().await;
+    for key in [&openai, &anthropic, &pasted] {
+        let hits = files_containing(&home, key);
+        assert!(hits.is_empty(), "a key was left in {hits:?}");
+    }
+}

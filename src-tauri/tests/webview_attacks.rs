@@ -380,6 +380,14 @@ async fn a_script_in_the_web_view_is_held_to_the_capability_typed_errors_and_no_
             json!({ "flags": 0 }),
         ),
         ("plugin:single-instance|anything", json!({})),
+        // The clipboard plugin is the shell's, used from Rust only: the page can neither read
+        // the clipboard (a pasted key) nor write to it.
+        ("plugin:clipboard-manager|read_text", json!({})),
+        (
+            "plugin:clipboard-manager|write_text",
+            json!({ "text": "pwned", "label": null }),
+        ),
+        ("plugin:clipboard-manager|clear", json!({})),
         ("steal_keys", json!({})),
         ("expose_secret", json!({ "id": "x" })),
         ("plugin:taskly-desktop|list_keys", json!({})),

@@ -451,6 +451,8 @@ pub struct Window {
     /// Where tauri-driver's (and so the app's) stdout and stderr go; outside HOME.
     pub output: PathBuf,
     pub keyring: SecretService,
+    /// The Xvfb display the app runs on (`:92`…), for tools that talk to its X server.
+    pub display: String,
     _outdir: tempfile::TempDir,
     children: Killed,
 }
@@ -563,6 +565,7 @@ impl Window {
             data,
             output,
             keyring,
+            display,
             _outdir: outdir,
             children,
         }
