@@ -88,6 +88,12 @@ playwright_set=(
   desktop-light-spend-keys-05-invalid.png:keys-invalid.png
   desktop-light-spend-receipt-01-collapsed.png:receipt-collapsed.png
   desktop-light-spend-receipt-02-expanded.png:receipt-expanded.png
+  desktop-light-import-01-finds.png:import-finds.png
+  desktop-light-import-02-results.png:import-results.png
+  desktop-light-import-03-preview.png:import-preview.png
+  desktop-light-import-04-rewritten.png:import-rewritten.png
+  desktop-light-guard-01-blocked.png:chat-prompt-guard.png
+  phone-light-import-01-finds.png:phone-import-finds.png
 )
 real_set=(
   light/01-home.png:real-home.png
@@ -103,6 +109,10 @@ real_set=(
   signin/04-signed-in.png:real-signed-in.png
   signin/05-route-label.png:real-route-account.png
   signin/06-settings-account.png:real-settings-account.png
+  plaintext/01-finds.png:real-import-finds.png
+  plaintext/03-preview.png:real-import-preview.png
+  plaintext/05-blocked.png:real-prompt-guard.png
+  plaintext/06-clipboard-offer.png:real-clipboard-offer.png
 )
 
 mkdir -p "$out"
