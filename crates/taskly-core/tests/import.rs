@@ -500,3 +500,41 @@ fn a_file_changed_since_the_scan_is_left_alone() {
         );
     });
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_with_other_hard_links_is_not_rewritten() {
+    let home = tempfile::tempdir().expect("home");
+    let key = "sk-proj-HardLinkHardLink0123456789abcdefGh";
+    let bashrc = home.path().join(".bashrc");
+    std::fs::write(&bashrc, format!("export OPENAI_API_KEY={key}\n")).expect("write");
+    std::fs::hard_link(&bashrc, home.path().join("dotfiles-bashrc")).expect("hard link");
+    let secret = taskly_core::ApiKey::parse(key).expect("key");
+    let held = [taskly_core::prompt_guard::HeldKey {
+        id: "k_1",
+        provider: ProviderId::Openai,
+        secret: &secret,
+    }];
+    let scan = Scan::run(&places(home.path(), None), &held);
+    let find = &scan.report.finds[0];
+    assert_eq!(find.already_held.as_deref(), Some("k_1"));
+    assert!(
+        find.places[0]
+            .cannot_remove
+            .as_deref()
+            .is_some_and(|r| r.contains("hard links")),
+        "{find:?}"
+    );
+    let ids = [find.id.clone()];
+    let outcomes = scan.scrub(&ids, ScrubMode::Comment, &held);
+    assert!(
+        matches!(&outcomes[..], [ScrubOutcome::NotTouched { reason, .. }] if reason.contains("hard links")),
+        "{outcomes:?}"
+    );
+    assert!(
+        std::fs::read_to_string(&bashrc)
+            .expect("read")
+            .contains(key),
+        "untouched"
+    );
+}

@@ -53,6 +53,9 @@ pub async fn import(
             id: unknown.clone(),
         });
     }
+    // The vault's keys are read once; a key stored by this import is compared from memory.
+    let held = vault.held_keys().await?;
+    let mut stored: Vec<(String, &crate::ApiKey)> = Vec::new();
     let mut outcomes = Vec::new();
     for id in ids {
         let (Some(find), Some(secret)) = (scan.find(id), scan.secret(id)) else {
@@ -61,11 +64,18 @@ pub async fn import(
         if outcomes.iter().any(|o: &ImportOutcome| &o.find == id) {
             continue;
         }
-        let held = vault.held_keys().await?;
-        let result = if let Some((key, _)) = held.iter().find(|(_, s)| s.same_as(secret)) {
-            ImportResult::AlreadyHeld {
-                key: key.id.clone(),
-            }
+        let already = held
+            .iter()
+            .find(|(_, s)| s.same_as(secret))
+            .map(|(key, _)| key.id.clone())
+            .or_else(|| {
+                stored
+                    .iter()
+                    .find(|(_, s)| s.same_as(secret))
+                    .map(|(k, _)| k.clone())
+            });
+        let result = if let Some(key) = already {
+            ImportResult::AlreadyHeld { key }
         } else {
             let new = NewKey {
                 provider: find.provider,
@@ -77,6 +87,7 @@ pub async fn import(
             };
             match vault.add(new).await {
                 Ok(saved) => {
+                    stored.push((saved.key.id.clone(), secret));
                     tracing::info!(find = %id, key = %saved.key.id, "key imported");
                     ImportResult::Saved {
                         saved: Box::new(saved),

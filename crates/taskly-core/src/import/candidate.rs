@@ -168,6 +168,14 @@ pub(super) fn scan(places: &Places, held: &[HeldKey<'_>]) -> Scan {
                 candidates.push(candidate);
             }
         }
+        if snapshot.has_other_links() {
+            for candidate in &mut candidates[before..] {
+                candidate
+                    .place
+                    .cannot_remove
+                    .get_or_insert_with(|| read::OTHER_LINKS.to_owned());
+            }
+        }
         if candidates.len() > before {
             files.insert(path, (format, snapshot));
         }

@@ -23,7 +23,25 @@ pub struct Snapshot {
     /// Its owner and group (Unix), kept by the scrub.
     #[cfg(unix)]
     pub owner: (u32, u32),
+    /// How many names the file has (Unix): a rewrite gives this name a new file, and the
+    /// others would keep the old text, key and all, so a file with more is not rewritten.
+    #[cfg(unix)]
+    pub links: u64,
 }
+
+impl Snapshot {
+    /// Whether the file has other names (hard links) that a rewrite would leave holding the key.
+    pub fn has_other_links(&self) -> bool {
+        #[cfg(unix)]
+        return self.links > 1;
+        #[cfg(not(unix))]
+        return false;
+    }
+}
+
+/// Why a file with hard links is not rewritten.
+pub const OTHER_LINKS: &str =
+    "the file has other names (hard links) that would keep the key; remove the line by hand";
 
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,6 +109,8 @@ pub fn read(path: &Path) -> Result<Snapshot, Unread> {
             std::os::unix::fs::MetadataExt::uid(&meta),
             std::os::unix::fs::MetadataExt::gid(&meta),
         ),
+        #[cfg(unix)]
+        links: std::os::unix::fs::MetadataExt::nlink(&meta),
     })
 }
 

@@ -306,6 +306,9 @@ struct Target<'s> {
 
 impl Target<'_> {
     fn work(&self, mode: ScrubMode) -> Result<(String, Vec<LineChange>), String> {
+        if self.snapshot.has_other_links() {
+            return Err(read::OTHER_LINKS.into());
+        }
         if self.not_held {
             return Err(
                 "the key is not in the credential store yet: import it first, then remove this copy"
