@@ -66,6 +66,9 @@ impl AppState {
             tracing::error!(code = ?err.code, "the core could not open");
         }
         let demo = std::env::var("TASKLY_DEMO").is_ok_and(|v| v == "1");
+        let clipboard_clear = config
+            .as_ref()
+            .map_or(taskly_core::clipboard::AUTO_CLEAR, |c| c.clipboard_clear);
         Self {
             config,
             services: RwLock::new(services),
@@ -75,7 +78,7 @@ impl AppState {
             running: Mutex::new(HashMap::new()),
             demo,
             import: tokio::sync::Mutex::new(None),
-            clipboard: Arc::default(),
+            clipboard: Arc::new(taskly_core::clipboard::ClipboardWatch::new(clipboard_clear)),
         }
     }
 

@@ -429,8 +429,14 @@ async fn keys_out_of_plaintext_in_the_real_window() {
     let openai = taskly_testkit::canary("bashrc");
     let anthropic = format!("sk-ant-api03-{}", &taskly_testkit::canary("cont")[8..]);
     let pasted = taskly_testkit::canary("paste");
+    let left_there = taskly_testkit::canary("left");
     let fake = FakeAi::start(FakeAiConfig {
-        provider_keys: vec![openai.clone(), anthropic.clone(), pasted.clone()],
+        provider_keys: vec![
+            openai.clone(),
+            anthropic.clone(),
+            pasted.clone(),
+            left_there.clone(),
+        ],
         ..FakeAiConfig::default()
     })
     .await
@@ -441,6 +447,8 @@ async fn keys_out_of_plaintext_in_the_real_window() {
         "TASKLY_ANTHROPIC_BASE_URL",
         fake.base_url(Flavor::Anthropic),
     ));
+    // The clipboard is cleared by itself after 8 s here (60 s for people), so the test can see it.
+    env.push(("TASKLY_CLIPBOARD_CLEAR_MS", "8000".into()));
     let mut w = Window::start("plaintext", 98, &env).await;
     let home = w.home.path().to_path_buf();
     std::fs::write(
@@ -579,23 +587,8 @@ async fn keys_out_of_plaintext_in_the_real_window() {
     .await;
     d.close_dialogs().await;
 
-    // A key saved while it is on the clipboard: offered, then cleared.
-    let mut holder = std::process::Command::new(window::which("xclip"))
-        .args(["-quiet", "-selection", "clipboard", "-in"])
-        .env("DISPLAY", &w.display)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("xclip (Debian package xclip; scripts/setup.sh installs it)");
-    {
-        use std::io::Write;
-        let mut stdin = holder.stdin.take().expect("stdin");
-        stdin
-            .write_all(pasted.as_bytes())
-            .expect("to the clipboard");
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A key saved while it is on the clipboard: offered, then cleared with the button.
+    let mut holder = clipboard_holding(&w.display, &pasted);
     d.click(
         "//button[contains(normalize-space(), 'Settings')]",
         "Settings",
@@ -626,26 +619,86 @@ async fn keys_out_of_plaintext_in_the_real_window() {
         "the clipboard cleared",
     )
     .await;
-    let read = std::process::Command::new(window::which("xclip"))
-        .args(["-o", "-selection", "clipboard"])
-        .env("DISPLAY", &w.display)
-        .output()
-        .expect("xclip -o");
     assert!(
-        !String::from_utf8_lossy(&read.stdout).contains(&pasted),
+        !clipboard_text(&w.display).contains(&pasted),
         "the clipboard still holds the key"
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while holder.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = holder.kill();
-    let _ = holder.wait();
+    released(&mut holder).await;
     settled_shot(d, "07-clipboard-cleared").await;
 
+    // Another, left on the clipboard: the app clears it by itself when the time is up.
+    let mut holder = clipboard_holding(&w.display, &left_there);
+    let key_field = d.field("OpenAI API key").await;
+    d.type_into(&key_field, &left_there).await;
+    d.click(
+        "//form[contains(@class, 'add-key')]//button[@type='submit']",
+        "Save",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., 'Your clipboard still holds this key.')]",
+        "the clipboard offer",
+    )
+    .await;
+    assert!(
+        clipboard_text(&w.display).contains(&left_there),
+        "still there before the time"
+    );
+    released(&mut holder).await;
+    assert!(
+        !clipboard_text(&w.display).contains(&left_there),
+        "cleared by itself"
+    );
+
     w.stop().await;
-    for key in [&openai, &anthropic, &pasted] {
+    for key in [&openai, &anthropic, &pasted, &left_there] {
         let hits = files_containing(&home, key);
         assert!(hits.is_empty(), "a key was left in {hits:?}");
+    }
+}
+
+/// An `xclip` that owns the X clipboard of `display` with `text` until another program takes it
+/// (then it exits).
+fn clipboard_holding(display: &str, text: &str) -> std::process::Child {
+    use std::io::Write;
+    let mut holder = std::process::Command::new(window::which("xclip"))
+        .args(["-quiet", "-selection", "clipboard", "-in"])
+        .env("DISPLAY", display)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("xclip (Debian package xclip; scripts/setup.sh installs it)");
+    holder
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("to the clipboard");
+    std::thread::sleep(Duration::from_millis(300));
+    holder
+}
+
+/// What the X clipboard of `display` holds now.
+fn clipboard_text(display: &str) -> String {
+    let read = std::process::Command::new(window::which("xclip"))
+        .args(["-o", "-selection", "clipboard"])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xclip -o");
+    String::from_utf8_lossy(&read.stdout).into_owned()
+}
+
+/// Waits (up to 20 s) for the app to take the clipboard from `holder`, which then exits; stops
+/// it if it never does, and fails.
+async fn released(holder: &mut std::process::Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while holder.try_wait().ok().flatten().is_none() {
+        if Instant::now() > deadline {
+            let _ = holder.kill();
+            let _ = holder.wait();
+            panic!("the app never took the clipboard (it was not cleared)");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -52,10 +52,16 @@ struct Watched {
 }
 
 /// The one key being watched (the last one saved).
-#[derive(Default)]
 pub struct ClipboardWatch {
     watched: Mutex<Option<Watched>>,
     generation: std::sync::atomic::AtomicU64,
+    after: Duration,
+}
+
+impl Default for ClipboardWatch {
+    fn default() -> Self {
+        Self::new(AUTO_CLEAR)
+    }
 }
 
 impl std::fmt::Debug for ClipboardWatch {
@@ -72,6 +78,21 @@ fn holds(clipboard: &dyn Clipboard, secret: &ApiKey) -> bool {
 }
 
 impl ClipboardWatch {
+    /// A watch that clears a key left on the clipboard `after` this long (the configuration's
+    /// `clipboard_clear`, [`AUTO_CLEAR`] by default).
+    pub fn new(after: Duration) -> Self {
+        Self {
+            watched: Mutex::new(None),
+            generation: std::sync::atomic::AtomicU64::new(0),
+            after,
+        }
+    }
+
+    /// How long after a save the key is cleared.
+    pub fn after(&self) -> Duration {
+        self.after
+    }
+
     /// Before a save: a copy of `secret` to watch if the clipboard holds it now.
     pub fn check(&self, clipboard: &dyn Clipboard, secret: &ApiKey) -> Option<Pending> {
         holds(clipboard, secret).then(|| Pending(secret.duplicate()))
@@ -86,7 +107,7 @@ impl ClipboardWatch {
             + 1;
         *self.lock() = Some(Watched {
             secret: pending.0,
-            until: Instant::now() + AUTO_CLEAR,
+            until: Instant::now() + self.after,
             generation,
         });
         generation
@@ -125,7 +146,7 @@ impl ClipboardWatch {
         holds(clipboard, &w.secret) && clipboard.clear()
     }
 
-    /// The auto-clear, [`AUTO_CLEAR`] after [`ClipboardWatch::arm`]: clears the clipboard if the
+    /// The auto-clear, [`ClipboardWatch::after`] after [`ClipboardWatch::arm`]: clears the clipboard if the
     /// watch of `generation` is still on and the clipboard still holds its key. Whether it
     /// cleared.
     pub fn expire(&self, clipboard: &dyn Clipboard, generation: u64) -> bool {

@@ -4,8 +4,8 @@
 //! `TASKLY_CREDENTIAL_TIMEOUT_MS`, `TASKLY_HTTP_TIMEOUT_MS`, and for chat `TASKLY_PROXY_URL`,
 //! `TASKLY_PROXY_TOKEN`, `TASKLY_FIRST_BYTE_TIMEOUT_MS`, `TASKLY_IDLE_TIMEOUT_MS`,
 //! `TASKLY_ANSWER_TIMEOUT_MS`, `TASKLY_RETRY_BASE_MS` and `TASKLY_RETRY_MAX_WAIT_MS`, and for
-//! sign-in `TASKLY_AUTH_URL`, `TASKLY_AUTH_CLIENT_ID` and `TASKLY_SIGN_IN_TIMEOUT_MS`. Everything
-//! has a sensible default, so a user never has to set any of them.
+//! sign-in `TASKLY_AUTH_URL`, `TASKLY_AUTH_CLIENT_ID` and `TASKLY_SIGN_IN_TIMEOUT_MS`, and for the
+//! app's clipboard `TASKLY_CLIPBOARD_CLEAR_MS`. Everything has a sensible default, so a user never has to set any of them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -142,6 +142,9 @@ pub struct Config {
     pub chat: ChatSettings,
     /// Sign-in to Taskly.
     pub auth: AuthSettings,
+    /// How long a key just saved may stay on the clipboard before the app clears it (60 s;
+    /// `TASKLY_CLIPBOARD_CLEAR_MS`, for tests).
+    pub clipboard_clear: Duration,
 }
 
 impl Config {
@@ -157,6 +160,7 @@ impl Config {
             http: HttpTimeouts::default(),
             chat: ChatSettings::default(),
             auth: AuthSettings::default(),
+            clipboard_clear: crate::clipboard::AUTO_CLEAR,
         }
     }
 
@@ -219,6 +223,9 @@ impl Config {
         }
         if let Some(ms) = millis("TASKLY_RETRY_MAX_WAIT_MS")? {
             config.chat.retry_max_wait = ms;
+        }
+        if let Some(ms) = millis("TASKLY_CLIPBOARD_CLEAR_MS")? {
+            config.clipboard_clear = ms;
         }
         Ok(config)
     }

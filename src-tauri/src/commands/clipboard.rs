@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use taskly_core::clipboard::{AUTO_CLEAR, Clipboard, ClipboardOffer, ClipboardWatch, Pending};
+use taskly_core::clipboard::{Clipboard, ClipboardOffer, ClipboardWatch, Pending};
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use zeroize::Zeroizing;
@@ -25,14 +25,15 @@ impl Clipboard for SystemClipboard<'_> {
 }
 
 /// After a save: watches the key if it was on the clipboard, and clears it after
-/// [`AUTO_CLEAR`] unless the clipboard changed or a newer save took over.
+/// the watch's delay (60 s) unless the clipboard changed or a newer save took over.
 pub fn watch_clipboard(app: &AppHandle, state: &AppState, pending: Option<Pending>) {
     let Some(pending) = pending else { return };
     let watch: Arc<ClipboardWatch> = state.clipboard.clone();
     let generation = watch.arm(pending);
+    let after = watch.after();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(AUTO_CLEAR).await;
+        tokio::time::sleep(after).await;
         if let Some(state) = app.try_state::<AppState>() {
             state.clipboard.expire(&SystemClipboard(&app), generation);
         }
