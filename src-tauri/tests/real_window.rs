@@ -594,18 +594,7 @@ async fn keys_out_of_plaintext_in_the_real_window() {
         "Settings",
     )
     .await;
-    let key_field = d.field("OpenAI API key").await;
-    d.type_into(&key_field, &pasted).await;
-    d.click(
-        "//form[contains(@class, 'add-key')]//button[@type='submit']",
-        "Save",
-    )
-    .await;
-    d.wait_for(
-        "//*[contains(., 'Your clipboard still holds this key.')]",
-        "the clipboard offer",
-    )
-    .await;
+    save_from_the_form_and_see_the_offer(d, &pasted).await;
     d.script("document.querySelector('[data-testid=clipboard-notice]')?.scrollIntoView({ block: 'nearest' }); arguments[0](null);")
         .await;
     settled_shot(d, "06-clipboard-offer").await;
@@ -628,18 +617,7 @@ async fn keys_out_of_plaintext_in_the_real_window() {
 
     // Another, left on the clipboard: the app clears it by itself when the time is up.
     let mut holder = clipboard_holding(&w.display, &left_there);
-    let key_field = d.field("OpenAI API key").await;
-    d.type_into(&key_field, &left_there).await;
-    d.click(
-        "//form[contains(@class, 'add-key')]//button[@type='submit']",
-        "Save",
-    )
-    .await;
-    d.wait_for(
-        "//*[contains(., 'Your clipboard still holds this key.')]",
-        "the clipboard offer",
-    )
-    .await;
+    save_from_the_form_and_see_the_offer(d, &left_there).await;
     assert!(
         clipboard_text(&w.display).contains(&left_there),
         "still there before the time"
@@ -655,6 +633,22 @@ async fn keys_out_of_plaintext_in_the_real_window() {
         let hits = files_containing(&home, key);
         assert!(hits.is_empty(), "a key was left in {hits:?}");
     }
+}
+
+/// Types `key` into the add form, saves it, and waits for the clipboard offer.
+async fn save_from_the_form_and_see_the_offer(d: &window::Driver, key: &str) {
+    let key_field = d.field("OpenAI API key").await;
+    d.type_into(&key_field, key).await;
+    d.click(
+        "//form[contains(@class, 'add-key')]//button[@type='submit']",
+        "Save",
+    )
+    .await;
+    d.wait_for(
+        "//*[contains(., 'Your clipboard still holds this key.')]",
+        "the clipboard offer",
+    )
+    .await;
 }
 
 /// An `xclip` that owns the X clipboard of `display` with `text` until another program takes it
