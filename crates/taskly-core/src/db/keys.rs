@@ -337,23 +337,31 @@ pub(crate) fn delete(conn: &Connection, id: &str) -> Result<usize> {
     Ok(conn.execute("DELETE FROM keys WHERE id = ?1", params![id])?)
 }
 
+/// The columns [`enabled_key`] reads, for the account's active keys (a macro, so each query
+/// below is one literal, built at compile time).
+macro_rules! key_rows {
+    ($and:literal) => {
+        concat!(
+            "SELECT provider, id, label, masked_hint, base_url, secret_generation \
+             FROM keys WHERE account = ?1 AND state = 'active'",
+            $and
+        )
+    };
+}
+
 /// The account's enabled keys, one per provider at most (one small indexed read).
 pub(crate) fn enabled(conn: &Connection, account: &str) -> Result<Vec<EnabledKey>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT provider, id, label, masked_hint, base_url, secret_generation \
-         FROM keys WHERE account = ?1 AND enabled = 1 AND state = 'active'",
-    )?;
-    let rows = stmt.query_map(params![account], enabled_key)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    read_key_rows(conn, account, key_rows!(" AND enabled = 1"))
 }
 
 /// Every active key of the account, switched on or not, as [`enabled`] reads them (the prompt
 /// guard compares a question with each).
 pub(crate) fn active_rows(conn: &Connection, account: &str) -> Result<Vec<EnabledKey>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT provider, id, label, masked_hint, base_url, secret_generation \
-         FROM keys WHERE account = ?1 AND state = 'active'",
-    )?;
+    read_key_rows(conn, account, key_rows!(""))
+}
+
+fn read_key_rows(conn: &Connection, account: &str, sql: &'static str) -> Result<Vec<EnabledKey>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params![account], enabled_key)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
